@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0
+# Boot a kernel in QEMU on the host's root (9p, read-only, tmpfs overlay).
+# shellcheck shell=bash
+
+VM_MEM=${VM_MEM:-2G}
+VM_SMP=${VM_SMP:-2}
+
+# qemu_cmd ACCEL KERNEL INITRD RUNDIR APPEND: print the QEMU argv, one per line.
+qemu_cmd()
+{
+	local accel=$1 kernel=$2 initrd=$3 rundir=$4 append=$5 cpu=max
+
+	[ "$accel" = kvm ] && cpu=host
+	printf '%s\n' qemu-system-x86_64 -machine "q35,accel=$accel" -cpu "$cpu" \
+		-m "$VM_MEM" -smp "$VM_SMP" -no-reboot -nodefaults \
+		-display none -monitor none \
+		-serial "file:$rundir/console.log" \
+		-kernel "$kernel" -initrd "$initrd" -append "$append" \
+		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+		-virtfs "local,path=$rundir,mount_tag=vmout,security_model=none,multidevs=remap" \
+		-device virtio-rng-pci
+}
+
+# Run QEMU for at most $1 seconds; the console goes to $rundir/console.log
+# and, when $show is set, to the terminal as it comes.
+qemu_run()
+{
+	local limit=$1 rundir=$2 show=$3; shift 3
+	local qpid tpid= rc
+
+	: >"$rundir/console.log"
+	timeout -k 10 "$limit" "$@" </dev/null >"$rundir/qemu.log" 2>&1 &
+	qpid=$!
+	if [ -n "$show" ]; then
+		tail -n +1 -f --pid="$qpid" "$rundir/console.log" &
+		tpid=$!
+	fi
+	wait "$qpid"
+	rc=$?
+	[ -n "$tpid" ] && wait "$tpid" 2>/dev/null
+	return "$rc"
+}
+
+# KVM hangs on some hosts: boot the initramfs alone with a short bound and
+# use TCG unless it powers off by itself. Remembered until the host reboots.
+vm_accel()
+{
+	local kernel=$1 initrd=$2 stamp dir
+
+	if [ -n "${VM_ACCEL:-}" ]; then
+		echo "$VM_ACCEL"
+		return
+	fi
+	if [ ! -w /dev/kvm ]; then
+		echo tcg
+		return
+	fi
+	stamp=$CACHE_DIR/kvm-probe.$(cat /proc/sys/kernel/random/boot_id)
+	if [ ! -e "$stamp" ]; then
+		dir=$(mktemp -d)
+		msg "probing KVM (bounded at 20 s)"
+		local argv=()
+		mapfile -t argv < <(qemu_cmd kvm "$kernel" "$initrd" "$dir" \
+			"console=ttyS0 panic=-1 VMTEST_PROBE=1")
+		if qemu_run 20 "$dir" "" "${argv[@]}" &&
+		   grep -q "vmtest: probe ok" "$dir/console.log"; then
+			echo kvm >"$stamp"
+		else
+			echo tcg >"$stamp"
+		fi
+		rm -rf "$dir"
+	fi
+	cat "$stamp"
+}

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+# Put the suite into the kernel tree and build it the kselftest way.
+# shellcheck shell=bash
+
+# UAPI headers are generated out of tree (an in-tree "make headers" would
+# make the source tree unusable for O= kernel builds) and copied to
+# usr/include, where kselftest looks for them.
+suite_headers()
+{
+	local tree=$1 hdr=$CACHE_DIR/headers/$2
+
+	[ -e "$tree/usr/include/.from-headers" ] && return 0
+	msg "installing UAPI headers into $tree/usr/include"
+	mkdir -p "$hdr"
+	make -s -C "$tree" O="$hdr" headers >"$hdr/headers.log" 2>&1 ||
+		{ cat "$hdr/headers.log" >&2; return 1; }
+	rm -rf "$tree/usr/include"
+	cp -a "$hdr/usr/include" "$tree/usr/include" &&
+		touch "$tree/usr/include/.from-headers"
+}
+
+suite_build()
+{
+	local tree=$1 ver log
+
+	ver=$(basename "$(dirname "$tree")")
+	with_lock "$CACHE_DIR/headers/$ver.lock" suite_headers "$tree" "$ver" ||
+		die "make headers failed"
+	mkdir -p "$tree/$SUITE_REL"
+	rsync -a --delete --exclude '*.o' --exclude tools/ \
+		"$SUITE_DIR/" "$tree/$SUITE_REL/" || die "copying the suite failed"
+	log=$(mktemp)
+	msg "building the suite: make -C $tree/tools/testing/selftests TARGETS=net/ipvlan"
+	if ! make -C "$tree/tools/testing/selftests" TARGETS=net/ipvlan >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		die "building the suite failed"
+	fi
+	grep -i "warning:" "$log" >&2
+	rm -f "$log"
+}
