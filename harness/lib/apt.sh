@@ -80,7 +80,9 @@ apt_download()
 
 	ver=${spec#*=}
 	[ "$ver" = "$spec" ] && ver=$(apt_cache policy "$name" | awk '/Candidate:/ { print $2 }')
-	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "package $name not found"
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+		die "package $name not found"
+	fi
 	mkdir -p "$dir"
 	deb=$(find "$dir" -maxdepth 1 -name "${name}_${ver//:/%3a}_*.deb" | head -n1)
 	if [ -z "$deb" ]; then

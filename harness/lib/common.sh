@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers of the VM harness: cache layout, messages, locking.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # read by the scripts that source it
 
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_DIR=$(cd "$HARNESS_DIR/.." && pwd)

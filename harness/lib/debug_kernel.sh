@@ -25,7 +25,7 @@ config_verify()
 			esac
 			if ! grep -qxF "$line" "$dotconfig"; then
 				msg "config: $frag asks for '$line', final .config has:" \
-				    "'$(grep -E "^(# )?$sym[= ]" "$dotconfig" || echo absent)'"
+				    "'$(grep -E "^(# )?${sym}[= ]" "$dotconfig" || echo absent)'"
 				missing=1
 			fi
 		done <"$frag"

@@ -32,7 +32,7 @@ qemu_cmd()
 qemu_run()
 {
 	local limit=$1 rundir=$2 show=$3; shift 3
-	local qpid tpid= rc
+	local qpid tpid='' rc
 
 	: >"$rundir/console.log"
 	timeout -k 10 "$limit" "$@" </dev/null >"$rundir/qemu.log" 2>&1 &

@@ -6,7 +6,7 @@
 # Prints "package version".
 source_pick()
 {
-	local pin=${IPVLAN_SOURCE_VERSION:-} pkg ver best= bestn=-1 n
+	local pin=${IPVLAN_SOURCE_VERSION:-} pkg ver best='' bestn=-1 n
 
 	if [ -n "$pin" ]; then
 		pkg=linux-source-$(echo "$pin" | cut -d. -f1,2)
@@ -16,7 +16,8 @@ source_pick()
 	for pkg in $(apt_cache pkgnames linux-source-7. | sort -u); do
 		[[ $pkg =~ ^linux-source-7\.([0-9]+)$ ]] || continue
 		n=${BASH_REMATCH[1]}
-		[ "$n" -ge 3 ] && [ "$n" -gt "$bestn" ] || continue
+		[ "$n" -ge 3 ] || continue
+		[ "$n" -gt "$bestn" ] || continue
 		bestn=$n
 		best=$pkg
 	done

@@ -34,12 +34,14 @@ UPPER_TYPES=(
 )
 TRIGGERS=(
 	del_lower
+	del_lower_context
 	del_lower_netns
 	del_upper_netns
 	move_lower
 	unload_lower_driver
 )
 SPLAT_RE='WARNING:|BUG:|Oops|general protection fault|circular locking|recursive locking|inconsistent lock state|suspicious RCU usage|list_(add|del) corruption|refcount_t:|unregister_netdevice: waiting for|KASAN|UBSAN|blocked for more than'
+TRACE_DIR=/sys/kernel/tracing
 # netdev_wait_allrefs_any() reports a device still referenced after 10 s.
 REFS_WARN_DELAY=11
 
@@ -159,6 +161,73 @@ trigger_del_lower()
 {
 	EXPECT_GONE=("$NS1:veth0" "$NS1:veth1" "$NS1:ipvl1" "$NS2:ipvl2" "$NS3:ipvl3")
 	run_bounded ip -n "$NS1" link del veth0
+}
+
+trace_group()
+{
+	echo "ipvlan_nt_$$"
+}
+
+trace_stop()
+{
+	local group
+
+	group=$(trace_group)
+	echo 0 > "$TRACE_DIR/instances/$group/events/$group/uninit/enable"
+	rmdir "$TRACE_DIR/instances/$group"
+	echo "-:$group/uninit" >> "$TRACE_DIR/kprobe_events"
+}
+
+# Record each ipvlan_uninit() with its stack, in a trace instance of ours.
+trace_start()
+{
+	local group inst
+
+	group=$(trace_group)
+	inst=$TRACE_DIR/instances/$group
+	[ -w "$TRACE_DIR/kprobe_events" ] || return 1
+	echo "p:$group/uninit ipvlan_uninit" >> "$TRACE_DIR/kprobe_events" ||
+		return 1
+	mkdir "$inst" || return 1
+	defer_prio trace_stop
+	echo 1 > "$inst/options/stacktrace" &&
+	echo 1 > "$inst/events/$group/uninit/enable"
+}
+
+# Print "calls calls_in_per_netns_work" of the recorded ipvlan_uninit().
+# rtnl_net_work_func() may tail-call into the unregistration and leave no
+# frame, so per-netns work is a kworker in unregister_netdevice_many_net().
+trace_count()
+{
+	awk '/ uninit: / { n++; cur = ($1 ~ /^kworker\//); next }
+	     /=> unregister_netdevice_many_net$/ && cur { work++; cur = 0 }
+	     END { printf("%d %d\n", n, work) }' \
+		"$TRACE_DIR/instances/$(trace_group)/trace"
+}
+
+# Which context unregisters the uppers: with per-netns unregistration,
+# ipvl2 and ipvl3 (not in the lower's netns) go in per-netns work and
+# ipvl1 in the deleting task; without it, all three in the deleting task.
+trigger_del_lower_context()
+{
+	local calls work want_work=0 path="the deleting task"
+
+	if ! trace_start; then
+		RET=$ksft_skip retmsg="kprobe events on ipvlan_uninit unavailable"
+		return
+	fi
+	if grep -qw unregister_netdevice_many_net /proc/kallsyms; then
+		want_work=2
+		path="per-netns work"
+	fi
+	trigger_del_lower
+	check_all_gone
+	read -r calls work < <(trace_count)
+	ktap_print_msg "ipvlan_uninit: $calls calls, $work in per-netns work; expected 3 and $want_work ($path)"
+	[ "$calls" -eq 3 ]
+	check_err $? "ipvlan_uninit ran $calls times for 3 uppers"
+	[ "$work" -eq "$want_work" ]
+	check_err $? "$work uppers unregistered in per-netns work, expected $want_work ($path)"
 }
 
 trigger_del_lower_netns()

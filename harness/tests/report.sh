@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The console parsers: splats are found, attributed to the running test and
+# case, benign lines listed in config/splat.benign are not splats, and KTAP
+# results are counted.
+# shellcheck source=harness/lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=harness/lib/report.sh
+source "$HARNESS_DIR/lib/report.sh"
+
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+expect()
+{
+	if [ "$2" != "$3" ]; then
+		echo "not ok: $1: got '$2', want '$3'"
+		fail=1
+	fi
+}
+
+cat >"$tmp/console" <<'EOT'
+[    1.000000] debugfs: 'netdev@00000000abcd' already exists in 'ref_tracker'
+# selftests: net/ipvlan: ipvlan_netns_teardown.sh
+# # case: ipvtap.del_lower.netns
+[   12.345678] unregister_netdevice: waiting for veth0 to become free. Usage count = 2
+# ok 1 ipvtap.del_lower.netns
+# not ok 2 ipvtap.move_lower.netns
+# ok 3 ipvtap.del_lower.link-netns # SKIP
+not ok 1 selftests: net/ipvlan: ipvlan_netns_teardown.sh # exit=1
+# selftests: net/ipvlan: other.sh
+not ok 2 selftests: net/ipvlan: other.sh # TIMEOUT 900 seconds
+vmtest: kmemleak scan
+unreferenced object 0xffff888003a1b000 (size 64):
+EOT
+
+out=$(splat_scan "$tmp/console")
+expect "splat count" "$(echo "$out" | wc -l)" 2
+expect "splat attributed to test and case" "$(echo "$out" | head -n1)" \
+	"ipvlan_netns_teardown.sh | ipvtap.del_lower.netns | unregister_netdevice: waiting for veth0 to become free. Usage count = 2"
+expect "kmemleak attributed" "$(echo "$out" | tail -n1 | cut -d'|' -f1)" "kmemleak scan after all tests "
+expect "ktap count" "$(ktap_count "$tmp/console")" "1 2 1"
+
+# A benign entry hides exactly its own message, not a real splat.
+printf '%s\n' '[ 2.0] WARNING: CPU: 0 PID: 1 at net/core/dev.c:1 x+0x1/0x2' >"$tmp/c2"
+expect "WARNING is a splat" "$(splat_scan "$tmp/c2" | wc -l)" 1
+
+exit "$fail"
