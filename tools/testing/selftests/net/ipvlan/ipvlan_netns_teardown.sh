@@ -139,12 +139,15 @@ run_bounded()
 	check_err "$(cat "$rcfile")" "'$*' failed"
 }
 
+# Once the trigger has failed, name what is left without waiting again.
 check_all_gone()
 {
-	local left
+	local left wait=$WAIT_TIMEOUT
 
-	if ! left=$(slowwait "$WAIT_TIMEOUT" devs_left); then
-		check_err 1 "still present after ${WAIT_TIMEOUT}s: $left"
+	[ "$RET" -ne 0 ] && wait=0
+	if ! left=$(slowwait "$wait" devs_left); then
+		ktap_print_msg "still present after ${wait}s: $left"
+		check_err 1 "still present after ${wait}s: $left"
 	fi
 }
 
