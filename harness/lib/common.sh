@@ -37,12 +37,6 @@ with_lock()
 	) 9>"$lock"
 }
 
-# Short content hash of files, for cache keys.
-hash_files()
-{
-	cat "$@" | sha256sum | cut -c1-16
-}
-
 # Print lines read on stdin to $1 and a progress line every $2 lines.
 progress()
 {

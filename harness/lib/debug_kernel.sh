@@ -62,6 +62,9 @@ debug_kernel_build()
 	touch "$out/.built"
 }
 
+# Bump when debug_kernel_build() changes what it produces.
+DEBUG_KERNEL_RECIPE=1
+
 # Print "bzImage moddir" of the cached debug kernel, building it if needed.
 debug_kernel()
 {
@@ -69,7 +72,9 @@ debug_kernel()
 
 	frags=("$HARNESS_DIR/config/vm.config" "$SUITE_DIR/config")
 	ver=$(awk '{ gsub(/[^A-Za-z0-9.-]/, "_", $2); print $2 }' "$tree/.unpacked")
-	key=$(hash_files "${frags[@]}" "$HARNESS_DIR/lib/debug_kernel.sh")
+	# Keyed by what shapes the kernel: fragments, recipe, compiler.
+	key=$( (cat "${frags[@]}"; echo "$DEBUG_KERNEL_RECIPE"; gcc --version | head -n1) |
+		sha256sum | cut -c1-16)
 	out=$CACHE_DIR/build/debug-$ver-$key
 	if [ ! -e "$out/.built" ]; then
 		with_lock "$out.lock" debug_kernel_locked "$tree" "$out" "${frags[@]}" ||
