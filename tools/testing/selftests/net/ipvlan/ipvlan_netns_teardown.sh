@@ -48,6 +48,9 @@ REFS_WARN_DELAY=11
 # Devices that must be gone after the trigger, as "netns:device".
 EXPECT_GONE=()
 LAST_TEARDOWN=0
+# Set when a teardown left a device behind: the kernel then holds devices
+# it cannot free, and further cases could block in the kernel for good.
+BAIL=
 
 kmsg()
 {
@@ -134,6 +137,7 @@ run_bounded()
 	LAST_TEARDOWN=$(date +%s)
 	if ! slowwait "$WAIT_TIMEOUT" test -s "$rcfile"; then
 		check_err 1 "'$*' did not return within ${WAIT_TIMEOUT}s (lower still referenced?)"
+		BAIL="'$*' is stuck"
 		return 1
 	fi
 	check_err "$(cat "$rcfile")" "'$*' failed"
@@ -148,6 +152,7 @@ check_all_gone()
 	if ! left=$(slowwait "$wait" devs_left); then
 		ktap_print_msg "still present after ${wait}s: $left"
 		check_err 1 "still present after ${wait}s: $left"
+		BAIL="devices left behind: $left"
 	fi
 }
 
@@ -365,6 +370,11 @@ case_result()
 		ktap_test_fail "$desc"
 		;;
 	esac
+	if [ -n "$BAIL" ]; then
+		echo "Bail out! $desc: $BAIL; later cases could block in the kernel"
+		ktap_print_totals
+		exit "$ksft_fail"
+	fi
 }
 
 # Teardown through netns dismantle is asynchronous: a device still
