@@ -126,20 +126,30 @@ devs_left()
 
 # Run a teardown command that must return within WAIT_TIMEOUT: it blocks
 # for as long as the lower is still referenced (an upper not released).
+# It must not hold any descriptor we inherited: a stuck command would keep
+# the kselftest runner waiting for the end of our output.
 run_bounded()
 {
-	local rcfile
+	local rcfile outfile
 
 	rcfile=$(mktemp)
-	defer rm -f "$rcfile"
-	: >"$rcfile"
-	("$@"; echo $? >"$rcfile") &
+	outfile=$(mktemp)
+	defer rm -f "$rcfile" "$outfile"
+	(
+		for fd in /proc/self/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+		done 2>/dev/null
+		"$@"
+		echo $? >"$rcfile"
+	) </dev/null >"$outfile" 2>&1 &
 	LAST_TEARDOWN=$(date +%s)
 	if ! slowwait "$WAIT_TIMEOUT" test -s "$rcfile"; then
 		check_err 1 "'$*' did not return within ${WAIT_TIMEOUT}s (lower still referenced?)"
 		BAIL="'$*' is stuck"
 		return 1
 	fi
+	cat "$outfile"
 	check_err "$(cat "$rcfile")" "'$*' failed"
 }
 
