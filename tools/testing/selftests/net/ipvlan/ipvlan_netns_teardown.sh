@@ -62,13 +62,6 @@ ns_exists()
 	ip netns list | grep -q "^$1\( \|$\)"
 }
 
-dev_absent()
-{
-	local ns=$1 dev=$2
-
-	! ip -n "$ns" link show dev "$dev" &>/dev/null
-}
-
 dev_present()
 {
 	ip -n "$1" link show dev "$2" &>/dev/null
