@@ -19,6 +19,16 @@ suite_headers()
 		touch "$tree/usr/include/.from-headers"
 }
 
+# Overlay the checkout's suite into the kernel tree, keeping build outputs.
+suite_copy()
+{
+	local tree=$1
+
+	mkdir -p "$tree/$SUITE_REL"
+	rsync -a --delete --exclude '*.o' --exclude tools/ \
+		"$SUITE_DIR/" "$tree/$SUITE_REL/" || die "copying the suite failed"
+}
+
 suite_build()
 {
 	local tree=$1 ver log
@@ -26,9 +36,7 @@ suite_build()
 	ver=$(basename "$(dirname "$tree")")
 	with_lock "$CACHE_DIR/headers/$ver.lock" suite_headers "$tree" "$ver" ||
 		die "make headers failed"
-	mkdir -p "$tree/$SUITE_REL"
-	rsync -a --delete --exclude '*.o' --exclude tools/ \
-		"$SUITE_DIR/" "$tree/$SUITE_REL/" || die "copying the suite failed"
+	suite_copy "$tree"
 	log=$(mktemp)
 	msg "building the suite: make -C $tree/tools/testing/selftests TARGETS=net/ipvlan"
 	if ! make -C "$tree/tools/testing/selftests" TARGETS=net/ipvlan >"$log" 2>&1; then

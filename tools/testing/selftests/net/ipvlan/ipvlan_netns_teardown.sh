@@ -42,6 +42,7 @@ TRIGGERS=(
 )
 SPLAT_RE='WARNING:|BUG:|Oops|general protection fault|circular locking|recursive locking|inconsistent lock state|suspicious RCU usage|list_(add|del) corruption|refcount_t:|unregister_netdevice: waiting for|KASAN|UBSAN|blocked for more than'
 TRACE_DIR=/sys/kernel/tracing
+TRACE_GROUP=ipvlan_nt_$$
 # netdev_wait_allrefs_any() reports a device still referenced after 10 s.
 REFS_WARN_DELAY=11
 
@@ -174,16 +175,10 @@ trigger_del_lower()
 	run_bounded ip -n "$NS1" link del veth0
 }
 
-trace_group()
-{
-	echo "ipvlan_nt_$$"
-}
-
 trace_stop()
 {
-	local group
+	local group=$TRACE_GROUP
 
-	group=$(trace_group)
 	echo 0 > "$TRACE_DIR/instances/$group/events/$group/uninit/enable"
 	rmdir "$TRACE_DIR/instances/$group"
 	echo "-:$group/uninit" >> "$TRACE_DIR/kprobe_events"
@@ -192,10 +187,8 @@ trace_stop()
 # Record each ipvlan_uninit() with its stack, in a trace instance of ours.
 trace_start()
 {
-	local group inst
+	local group=$TRACE_GROUP inst=$TRACE_DIR/instances/$TRACE_GROUP
 
-	group=$(trace_group)
-	inst=$TRACE_DIR/instances/$group
 	[ -w "$TRACE_DIR/kprobe_events" ] || return 1
 	echo "p:$group/uninit ipvlan_uninit" >> "$TRACE_DIR/kprobe_events" ||
 		return 1
@@ -213,7 +206,7 @@ trace_count()
 	awk '/ uninit: / { n++; cur = ($1 ~ /^kworker\//); next }
 	     /=> unregister_netdevice_many_net$/ && cur { work++; cur = 0 }
 	     END { printf("%d %d\n", n, work) }' \
-		"$TRACE_DIR/instances/$(trace_group)/trace"
+		"$TRACE_DIR/instances/$TRACE_GROUP/trace"
 }
 
 # Which context unregisters the uppers: with per-netns unregistration,
