@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/* rtnetlink requests over libmnl for ipvlan_teardown_trace */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/net_namespace.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include "ipvlan_rtnl.h"
+
+/* A netlink socket works in the netns it was created in: enter the netns
+ * to create it, then come back.
+ */
+struct mnl_socket *rtnl_open_in(int netns_fd)
+{
+	struct mnl_socket *nl = NULL;
+	int self, err = 0;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return NULL;
+	if (setns(netns_fd, CLONE_NEWNET))
+		goto out;
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID)) {
+		mnl_socket_close(nl);
+		nl = NULL;
+	}
+	err = setns(self, CLONE_NEWNET);
+	if (err && nl) {
+		mnl_socket_close(nl);
+		nl = NULL;
+	}
+out:
+	close(self);
+	return nl;
+}
+
+static struct nlmsghdr *msg_start(char *buf, __u16 type, __u16 flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = 1;
+	return nlh;
+}
+
+/* Send a request and run @cb on each answer until the ACK or DONE. */
+static int transact(struct mnl_socket *nl, struct nlmsghdr *nlh,
+		    mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned int portid = mnl_socket_get_portid(nl);
+	int ret;
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (ret < 0)
+			return -errno;
+		ret = mnl_cb_run(buf, ret, nlh->nlmsg_seq, portid, cb, data);
+	} while (ret > 0);
+	return ret < 0 ? -errno : 0;
+}
+
+static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh)
+{
+	return mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+}
+
+int rtnl_add_veth(struct mnl_socket *nl, const char *name, const char *peer)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlattr *info, *data, *peer_attr;
+	struct nlmsghdr *nlh;
+
+	nlh = msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+	put_ifinfo(nlh);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	/* VETH_INFO_PEER holds a struct ifinfomsg, then the peer's attributes */
+	peer_attr = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	put_ifinfo(nlh);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	mnl_attr_nest_end(nlh, peer_attr);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return transact(nl, nlh, NULL, NULL);
+}
+
+int rtnl_add_upper(struct mnl_socket *nl, const struct upper_req *req)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlattr *info, *data;
+	struct nlmsghdr *nlh;
+
+	nlh = msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+	put_ifinfo(nlh);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->name);
+	mnl_attr_put_u32(nlh, IFLA_LINK, req->link);
+	if (req->how == UPPER_NET_NS_FD)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, req->netns_fd);
+	else if (req->how == UPPER_LINK_NETNSID)
+		mnl_attr_put_u32(nlh, IFLA_LINK_NETNSID, req->link_nsid);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, req->kind);
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u16(nlh, IFLA_IPVLAN_MODE, req->mode);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return transact(nl, nlh, NULL, NULL);
+}
+
+int rtnl_del_link(struct mnl_socket *nl, int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = msg_start(buf, RTM_DELLINK, NLM_F_ACK);
+	put_ifinfo(nlh)->ifi_index = ifindex;
+	return transact(nl, nlh, NULL, NULL);
+}
+
+static int ifindex_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	*(int *)data = ifm->ifi_index;
+	return MNL_CB_OK;
+}
+
+int rtnl_ifindex(struct mnl_socket *nl, const char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int ifindex = 0, err;
+
+	nlh = msg_start(buf, RTM_GETLINK, NLM_F_ACK);
+	put_ifinfo(nlh);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	err = transact(nl, nlh, ifindex_cb, &ifindex);
+	if (err)
+		return err;
+	return ifindex > 0 ? ifindex : -ENODEV;
+}
+
+int rtnl_set_nsid(struct mnl_socket *nl, int netns_fd, int nsid)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = msg_start(buf, RTM_NEWNSID, NLM_F_ACK);
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtgenmsg));
+	mnl_attr_put_u32(nlh, NETNSA_FD, netns_fd);
+	mnl_attr_put_u32(nlh, NETNSA_NSID, nsid);
+	return transact(nl, nlh, NULL, NULL);
+}
+
+struct names {
+	char *buf;
+	size_t len;
+};
+
+static int name_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct names *names = data;
+	const char *name;
+	size_t used;
+
+	if (mnl_attr_get_type(attr) != IFLA_IFNAME ||
+	    mnl_attr_validate(attr, MNL_TYPE_STRING) < 0)
+		return MNL_CB_OK;
+	name = mnl_attr_get_str(attr);
+	if (!strcmp(name, "lo"))
+		return MNL_CB_OK;
+	used = strlen(names->buf);
+	snprintf(names->buf + used, names->len - used, "%s%s",
+		 used ? " " : "", name);
+	return MNL_CB_OK;
+}
+
+static int link_names_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct ifinfomsg), name_attr_cb,
+			      data);
+}
+
+int rtnl_other_links(struct mnl_socket *nl, char *buf, size_t len)
+{
+	char req[MNL_SOCKET_BUFFER_SIZE];
+	struct names names = { buf, len };
+	struct nlmsghdr *nlh;
+
+	buf[0] = '\0';
+	nlh = msg_start(req, RTM_GETLINK, NLM_F_DUMP);
+	put_ifinfo(nlh);
+	return transact(nl, nlh, link_names_cb, &names);
+}
