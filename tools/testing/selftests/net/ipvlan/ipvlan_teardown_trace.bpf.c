@@ -20,14 +20,12 @@ struct net {
 	struct ns_common ns;
 } __attribute__((preserve_access_index));
 
-typedef struct {
-	struct net *net;
-} __attribute__((preserve_access_index)) possible_net_t;
-
 struct net_device {
 	char name[TRACE_NAME_LEN];
 	int ifindex;
-	possible_net_t nd_net;
+	struct {
+		struct net *net;
+	} nd_net;		/* possible_net_t */
 } __attribute__((preserve_access_index));
 
 struct {

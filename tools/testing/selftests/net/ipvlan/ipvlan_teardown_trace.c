@@ -59,14 +59,14 @@ struct test_netns {
 
 struct upper {
 	char name[IFNAMSIZ];
-	int ns;			/* index in self->ns; 0 is the lower's */
+	int ns;			/* index in ns[]; 0 is the lower's */
 	int ifindex;
 	int tap_fd;
 	enum upper_link how;
 };
 
-FIXTURE(ipvlan_teardown)
-{
+/* What a test builds and what it traced */
+struct teardown {
 	struct test_netns ns[MAX_NETNS];
 	int nr_ns;
 	struct upper uppers[MAX_UPPERS];
@@ -83,6 +83,13 @@ FIXTURE(ipvlan_teardown)
 	double attach_ms;
 	__u64 t_delete;		/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
 	pid_t deleter;
+	const char *kind;
+	__u16 mode;
+};
+
+FIXTURE(ipvlan_teardown)
+{
+	struct teardown t;
 };
 
 FIXTURE_VARIANT(ipvlan_teardown)
@@ -176,22 +183,22 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 /* A new netns, held by the returned fd only; the caller stays where it is. */
 static int netns_new(struct test_netns *ns)
 {
-	int self, err = -1;
+	int orig, err = -1;
 	struct stat st;
 
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
+	orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig < 0)
 		return -1;
 	if (unshare(CLONE_NEWNET))
 		goto out;
 	ns->fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (setns(self, CLONE_NEWNET) || ns->fd < 0 || fstat(ns->fd, &st))
+	if (setns(orig, CLONE_NEWNET) || ns->fd < 0 || fstat(ns->fd, &st))
 		goto out;
 	ns->inum = st.st_ino;
 	ns->nl = rtnl_open_in(ns->fd);
 	err = ns->nl ? 0 : -1;
 out:
-	close(self);
+	close(orig);
 	return err;
 }
 
@@ -222,14 +229,14 @@ static int ipvtap_major(void)
 	return major;
 }
 
-static struct upper *upper_by_name(FIXTURE_DATA(ipvlan_teardown) *self,
+static struct upper *upper_by_name(struct teardown *t,
 				   const char *name)
 {
 	int i;
 
-	for (i = 0; i < self->nr_uppers; i++)
-		if (!strcmp(self->uppers[i].name, name))
-			return &self->uppers[i];
+	for (i = 0; i < t->nr_uppers; i++)
+		if (!strcmp(t->uppers[i].name, name))
+			return &t->uppers[i];
 	return NULL;
 }
 
@@ -238,7 +245,7 @@ static struct upper *upper_by_name(FIXTURE_DATA(ipvlan_teardown) *self,
  * ifindex, which repeats across netns, so open each minor through a private
  * node and ask the queue which device it belongs to.
  */
-static int open_taps(FIXTURE_DATA(ipvlan_teardown) *self)
+static int open_taps(struct teardown *t)
 {
 	char dir[] = "/tmp/ipvtap.XXXXXX", path[64];
 	int major, minor, fd, found = 0;
@@ -249,7 +256,7 @@ static int open_taps(FIXTURE_DATA(ipvlan_teardown) *self)
 	if (major < 0 || !mkdtemp(dir))
 		return -1;
 	snprintf(path, sizeof(path), "%s/tap", dir);
-	for (minor = 1; minor < 4096 && found < self->nr_uppers; minor++) {
+	for (minor = 1; minor < 4096 && found < t->nr_uppers; minor++) {
 		if (mknod(path, S_IFCHR | 0600, makedev(major, minor)))
 			break;
 		fd = open(path, O_RDWR | O_CLOEXEC);
@@ -259,7 +266,7 @@ static int open_taps(FIXTURE_DATA(ipvlan_teardown) *self)
 		memset(&ifr, 0, sizeof(ifr));
 		upper = NULL;
 		if (!ioctl(fd, TUNGETIFF, &ifr))
-			upper = upper_by_name(self, ifr.ifr_name);
+			upper = upper_by_name(t, ifr.ifr_name);
 		if (upper && upper->tap_fd < 0) {
 			upper->tap_fd = fd;
 			found++;
@@ -268,50 +275,48 @@ static int open_taps(FIXTURE_DATA(ipvlan_teardown) *self)
 		}
 	}
 	rmdir(dir);
-	return found == self->nr_uppers ? 0 : -1;
+	return found == t->nr_uppers ? 0 : -1;
 }
 
-static int add_upper(FIXTURE_DATA(ipvlan_teardown) *self,
-		     const FIXTURE_VARIANT(ipvlan_teardown) *variant,
-		     int ns, enum upper_link how)
+static int add_upper(struct teardown *t, int ns, enum upper_link how)
 {
-	struct upper *upper = &self->uppers[self->nr_uppers];
+	struct upper *upper = &t->uppers[t->nr_uppers];
 	struct upper_req req = {
-		.kind = variant->kind,
+		.kind = t->kind,
 		.name = upper->name,
-		.mode = variant->mode,
-		.link = self->lower_ifindex,
+		.mode = t->mode,
+		.link = t->lower_ifindex,
 		.how = how,
-		.netns_fd = self->ns[ns].fd,
+		.netns_fd = t->ns[ns].fd,
 		.link_nsid = LOWER_NSID,
 	};
 	struct mnl_socket *nl;
 	int err;
 
-	snprintf(upper->name, sizeof(upper->name), "ipvl%d", self->nr_uppers);
+	snprintf(upper->name, sizeof(upper->name), "ipvl%d", t->nr_uppers);
 	upper->ns = ns;
 	upper->how = how;
 	upper->tap_fd = -1;
 	/* IFLA_LINK_NETNSID: asked in the upper's netns; else in the lower's */
-	nl = how == UPPER_LINK_NETNSID ? self->ns[ns].nl : self->ns[0].nl;
+	nl = how == UPPER_LINK_NETNSID ? t->ns[ns].nl : t->ns[0].nl;
 	err = rtnl_add_upper(nl, &req);
 	if (err)
 		return err;
-	upper->ifindex = rtnl_ifindex(self->ns[ns].nl, upper->name);
+	upper->ifindex = rtnl_ifindex(t->ns[ns].nl, upper->name);
 	if (upper->ifindex < 0)
 		return upper->ifindex;
-	self->nr_uppers++;
+	t->nr_uppers++;
 	return 0;
 }
 
-static int attach(FIXTURE_DATA(ipvlan_teardown) *self, const char *prog_name,
+static int attach(struct teardown *t, const char *prog_name,
 		  bool optional)
 {
 	struct bpf_program *prog;
 	struct bpf_link *link;
 	int err;
 
-	prog = bpf_object__find_program_by_name(self->obj, prog_name);
+	prog = bpf_object__find_program_by_name(t->obj, prog_name);
 	if (!prog)
 		return -ENOENT;
 	libbpf_quiet = optional;
@@ -320,23 +325,23 @@ static int attach(FIXTURE_DATA(ipvlan_teardown) *self, const char *prog_name,
 	libbpf_quiet = false;
 	if (!link)
 		return err;
-	self->links[self->nr_links++] = link;
+	t->links[t->nr_links++] = link;
 	return 0;
 }
 
 static int ring_event(void *ctx, void *data, size_t len)
 {
-	FIXTURE_DATA(ipvlan_teardown) *self = ctx;
+	struct teardown *t = ctx;
 
-	if (len < sizeof(struct trace_event) || self->nr_events >= MAX_EVENTS)
+	if (len < sizeof(struct trace_event) || t->nr_events >= MAX_EVENTS)
 		return 0;
-	memcpy(&self->events[self->nr_events++], data, sizeof(struct trace_event));
+	memcpy(&t->events[t->nr_events++], data, sizeof(struct trace_event));
 	return 0;
 }
 
 /* Load and attach the tracer; returns a SKIP reason, or NULL. */
 static const char *tracer_start(struct __test_metadata *_metadata,
-				FIXTURE_DATA(ipvlan_teardown) *self)
+				struct teardown *t)
 {
 	__u64 t0 = now_ns();
 	int map_fd, i, err;
@@ -347,137 +352,139 @@ static const char *tracer_start(struct __test_metadata *_metadata,
 	if (access("/sys/bus/event_source/devices/kprobe", F_OK))
 		return "kernel without kprobes (CONFIG_KPROBE_EVENTS)";
 
-	self->obj = bpf_object__open_file(BPF_OBJ, NULL);
-	EXPECT_NE(NULL, self->obj) TH_LOG("cannot open %s", BPF_OBJ);
-	if (!self->obj)
+	t->obj = bpf_object__open_file(BPF_OBJ, NULL);
+	EXPECT_NE(NULL, t->obj) TH_LOG("cannot open %s", BPF_OBJ);
+	if (!t->obj)
 		return NULL;
-	err = bpf_object__load(self->obj);
+	err = bpf_object__load(t->obj);
 	EXPECT_EQ(0, err) TH_LOG("cannot load %s: %s", BPF_OBJ, strerror(-err));
 	if (err)
 		return NULL;
 
-	map_fd = bpf_object__find_map_fd_by_name(self->obj, "nets");
-	for (i = 0; i < self->nr_ns; i++)
-		EXPECT_EQ(0, bpf_map_update_elem(map_fd, &self->ns[i].inum,
+	map_fd = bpf_object__find_map_fd_by_name(t->obj, "nets");
+	for (i = 0; i < t->nr_ns; i++)
+		EXPECT_EQ(0, bpf_map_update_elem(map_fd, &t->ns[i].inum,
 						 &one, BPF_ANY));
-	self->rb = ring_buffer__new(bpf_object__find_map_fd_by_name(self->obj,
-								  "events"),
-				    ring_event, self, NULL);
-	EXPECT_NE(NULL, self->rb);
+	map_fd = bpf_object__find_map_fd_by_name(t->obj, "events");
+	t->rb = ring_buffer__new(map_fd, ring_event, t, NULL);
+	EXPECT_NE(NULL, t->rb);
 
 	/* Without per-netns unregistration, rtnl_net_work_func() is absent. */
-	err = attach(self, "trace_work_enter", true);
-	self->per_netns_work = !err;
+	err = attach(t, "trace_work_enter", true);
+	t->per_netns_work = !err;
 	if (!err)
-		err = attach(self, "trace_work_exit", false);
-	EXPECT_TRUE(!err || (err == -ENOENT && !self->per_netns_work))
+		err = attach(t, "trace_work_exit", false);
+	EXPECT_TRUE(!err || (err == -ENOENT && !t->per_netns_work))
 		TH_LOG("kprobe rtnl_net_work_func: %s", strerror(-err));
 	/* ipvlan_uninit() is in ipvlan.ko, loaded by the uppers' creation */
-	EXPECT_EQ(0, attach(self, "trace_ipvlan_uninit", false));
-	EXPECT_EQ(0, attach(self, "trace_free_netdev", false));
-	self->attach_ms = (now_ns() - t0) / 1e6;
+	EXPECT_EQ(0, attach(t, "trace_ipvlan_uninit", false));
+	EXPECT_EQ(0, attach(t, "trace_free_netdev", false));
+	t->attach_ms = (now_ns() - t0) / 1e6;
 	return NULL;
 }
 
-static void topology(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(ipvlan_teardown) *self,
-		     const FIXTURE_VARIANT(ipvlan_teardown) *variant)
+static void topology(struct __test_metadata *_metadata, struct teardown *t,
+		     int nr_netns, int nr_local)
 {
 	int i, err;
 
-	self->nr_ns = variant->nr_netns + 1;
-	for (i = 0; i < self->nr_ns; i++)
-		ASSERT_EQ(0, netns_new(&self->ns[i])) TH_LOG("netns: %m");
+	t->nr_ns = nr_netns + 1;
+	for (i = 0; i < t->nr_ns; i++)
+		ASSERT_EQ(0, netns_new(&t->ns[i])) TH_LOG("netns: %m");
 
-	err = rtnl_add_veth(self->ns[0].nl, "veth0", "veth1");
+	err = rtnl_add_veth(t->ns[0].nl, "veth0", "veth1");
 	if (err == -EOPNOTSUPP)
 		SKIP(return, "kernel without veth");
 	ASSERT_EQ(0, err) TH_LOG("veth: %s", strerror(-err));
-	self->lower_ifindex = rtnl_ifindex(self->ns[0].nl, "veth0");
-	ASSERT_LT(0, self->lower_ifindex);
+	t->lower_ifindex = rtnl_ifindex(t->ns[0].nl, "veth0");
+	ASSERT_LT(0, t->lower_ifindex);
 
-	for (i = 0; i < variant->nr_local; i++) {
-		err = add_upper(self, variant, 0, UPPER_LOCAL);
+	for (i = 0; i < nr_local; i++) {
+		err = add_upper(t, 0, UPPER_LOCAL);
 		if (err == -EOPNOTSUPP)
-			SKIP(return, "kernel without %s", variant->kind);
-		ASSERT_EQ(0, err) TH_LOG("%s: %s", variant->kind, strerror(-err));
+			SKIP(return, "kernel without %s", t->kind);
+		ASSERT_EQ(0, err) TH_LOG("%s: %s", t->kind, strerror(-err));
 	}
 	/* Both ways to put an upper in another netns, alternately */
-	for (i = 1; i < self->nr_ns; i++) {
+	for (i = 1; i < t->nr_ns; i++) {
 		enum upper_link how = i % 2 ? UPPER_NET_NS_FD : UPPER_LINK_NETNSID;
 
 		if (how == UPPER_LINK_NETNSID) {
-			err = rtnl_set_nsid(self->ns[i].nl, self->ns[0].fd,
+			err = rtnl_set_nsid(t->ns[i].nl, t->ns[0].fd,
 					    LOWER_NSID);
 			ASSERT_EQ(0, err) TH_LOG("nsid: %s", strerror(-err));
 		}
-		err = add_upper(self, variant, i, how);
+		err = add_upper(t, i, how);
 		ASSERT_EQ(0, err) TH_LOG("%s in netns %d (%s): %s",
-					 variant->kind, i,
+					 t->kind, i,
 					 how == UPPER_NET_NS_FD ?
 					 "IFLA_NET_NS_FD" : "IFLA_LINK_NETNSID",
 					 strerror(-err));
 	}
-	if (!strcmp(variant->kind, "ipvtap"))
-		ASSERT_EQ(0, open_taps(self)) TH_LOG("cannot open the taps");
+	if (!strcmp(t->kind, "ipvtap"))
+		ASSERT_EQ(0, open_taps(t)) TH_LOG("cannot open the taps");
 }
 
 FIXTURE_SETUP(ipvlan_teardown)
 {
+	struct teardown *t = &self->t;
 	const char *skip;
 	int i;
 
 	for (i = 0; i < MAX_NETNS; i++)
-		self->ns[i].fd = -1;
-	self->kmsg_fd = -1;
+		t->ns[i].fd = -1;
+	t->kmsg_fd = -1;
+	t->kind = variant->kind;
+	t->mode = variant->mode;
 	if (geteuid())
 		SKIP(return, "needs root");
 	libbpf_set_print(libbpf_print);
 
-	self->events = calloc(MAX_EVENTS, sizeof(*self->events));
-	ASSERT_NE(NULL, self->events);
+	t->events = calloc(MAX_EVENTS, sizeof(*t->events));
+	ASSERT_NE(NULL, t->events);
 	/* Splats are looked for from here on */
-	self->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (self->kmsg_fd >= 0)
-		lseek(self->kmsg_fd, 0, SEEK_END);
+	t->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (t->kmsg_fd >= 0)
+		lseek(t->kmsg_fd, 0, SEEK_END);
 
-	topology(_metadata, self, variant);
+	topology(_metadata, t, variant->nr_netns, variant->nr_local);
 	if (_metadata->exit_code)
 		return;
-	skip = tracer_start(_metadata, self);
+	skip = tracer_start(_metadata, t);
 	if (skip)
 		SKIP(return, "%s", skip);
 }
 
 FIXTURE_TEARDOWN(ipvlan_teardown)
 {
+	struct teardown *t = &self->t;
 	int i;
 
-	for (i = 0; i < self->nr_uppers; i++)
-		if (self->uppers[i].tap_fd >= 0)
-			close(self->uppers[i].tap_fd);
-	ring_buffer__free(self->rb);
-	for (i = 0; i < self->nr_links; i++)
-		bpf_link__destroy(self->links[i]);
-	bpf_object__close(self->obj);
-	for (i = 0; i < self->nr_ns; i++)
-		netns_close(&self->ns[i]);
-	if (self->kmsg_fd >= 0)
-		close(self->kmsg_fd);
-	free(self->events);
+	for (i = 0; i < t->nr_uppers; i++)
+		if (t->uppers[i].tap_fd >= 0)
+			close(t->uppers[i].tap_fd);
+	ring_buffer__free(t->rb);
+	for (i = 0; i < t->nr_links; i++)
+		bpf_link__destroy(t->links[i]);
+	bpf_object__close(t->obj);
+	for (i = 0; i < t->nr_ns; i++)
+		netns_close(&t->ns[i]);
+	if (t->kmsg_fd >= 0)
+		close(t->kmsg_fd);
+	free(t->events);
 }
 
 static const struct trace_event *
-find_event(FIXTURE_DATA(ipvlan_teardown) *self, enum trace_probe probe,
+find_event(struct teardown *t, enum trace_probe probe,
 	   int ns, int ifindex, int *count)
 {
 	const struct trace_event *first = NULL, *e;
 	int i;
 
 	*count = 0;
-	for (i = 0; i < self->nr_events; i++) {
-		e = &self->events[i];
-		if (e->probe != probe || e->netns != self->ns[ns].inum ||
+	for (i = 0; i < t->nr_events; i++) {
+		e = &t->events[i];
+		if (e->probe != probe || e->netns != t->ns[ns].inum ||
 		    e->ifindex != ifindex)
 			continue;
 		if (!first)
@@ -487,16 +494,16 @@ find_event(FIXTURE_DATA(ipvlan_teardown) *self, enum trace_probe probe,
 	return first;
 }
 
-static bool teardown_done(FIXTURE_DATA(ipvlan_teardown) *self)
+static bool teardown_done(struct teardown *t)
 {
 	int i, n;
 
-	find_event(self, PROBE_FREE_NETDEV, 0, self->lower_ifindex, &n);
+	find_event(t, PROBE_FREE_NETDEV, 0, t->lower_ifindex, &n);
 	if (!n)
 		return false;
-	for (i = 0; i < self->nr_uppers; i++) {
-		find_event(self, PROBE_FREE_NETDEV, self->uppers[i].ns,
-			   self->uppers[i].ifindex, &n);
+	for (i = 0; i < t->nr_uppers; i++) {
+		find_event(t, PROBE_FREE_NETDEV, t->uppers[i].ns,
+			   t->uppers[i].ifindex, &n);
 		if (!n)
 			return false;
 	}
@@ -504,13 +511,13 @@ static bool teardown_done(FIXTURE_DATA(ipvlan_teardown) *self)
 }
 
 /* Poll the ring buffer until everything is freed or the bound passes. */
-static void wait_teardown(FIXTURE_DATA(ipvlan_teardown) *self)
+static void wait_teardown(struct teardown *t)
 {
-	__u64 deadline = self->t_delete + TEARDOWN_BOUND_MS * 1000000ULL;
+	__u64 deadline = t->t_delete + TEARDOWN_BOUND_MS * 1000000ULL;
 
-	while (!teardown_done(self) && now_ns() < deadline)
-		ring_buffer__poll(self->rb, 100);
-	ring_buffer__consume(self->rb);
+	while (!teardown_done(t) && now_ns() < deadline)
+		ring_buffer__poll(t->rb, 100);
+	ring_buffer__consume(t->rb);
 }
 
 static int cmp_ts(const void *a, const void *b)
@@ -525,27 +532,27 @@ static const char * const probe_names[] = {
 	[PROBE_FREE_NETDEV] = "free_netdev",
 };
 
-static void print_timeline(FIXTURE_DATA(ipvlan_teardown) *self)
+static void print_timeline(struct teardown *t)
 {
 	const struct trace_event *e;
 	int i, ns;
 
 	fprintf(stderr, "# timeline (ms after the delete request; deleting task pid %d):\n",
-		self->deleter);
-	for (i = 0; i < self->nr_events; i++) {
-		e = &self->events[i];
-		for (ns = 0; ns < self->nr_ns; ns++)
-			if (self->ns[ns].inum == e->netns)
+		t->deleter);
+	for (i = 0; i < t->nr_events; i++) {
+		e = &t->events[i];
+		for (ns = 0; ns < t->nr_ns; ns++)
+			if (t->ns[ns].inum == e->netns)
 				break;
 		fprintf(stderr, "#  %+9.3f %-13s %-8s netns %-2d ifindex %-3d %-16s pid %-5u%s\n",
-			((double)e->ts_ns - (double)self->t_delete) / 1e6,
+			((double)e->ts_ns - (double)t->t_delete) / 1e6,
 			probe_names[e->probe], e->name, ns, e->ifindex,
 			e->comm, e->pid, e->in_work ? " in per-netns work" : "");
 	}
 }
 
 /* kmsg records since the setup that look like a kernel splat */
-static int count_splats(FIXTURE_DATA(ipvlan_teardown) *self)
+static int count_splats(struct teardown *t)
 {
 	static const char * const splat[] = {
 		"WARNING:", "BUG:", "Oops", "general protection fault",
@@ -560,10 +567,10 @@ static int count_splats(FIXTURE_DATA(ipvlan_teardown) *self)
 	int n = 0;
 	size_t i;
 
-	if (self->kmsg_fd < 0)
+	if (t->kmsg_fd < 0)
 		return 0;
 	for (;;) {
-		len = read(self->kmsg_fd, rec, sizeof(rec) - 1);
+		len = read(t->kmsg_fd, rec, sizeof(rec) - 1);
 		if (len < 0 && errno == EPIPE)	/* overwritten: go on */
 			continue;
 		if (len <= 0)
@@ -583,7 +590,7 @@ static int count_splats(FIXTURE_DATA(ipvlan_teardown) *self)
 }
 
 static void check_teardown(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(ipvlan_teardown) *self, bool del_netns)
+			   struct teardown *t, bool del_netns)
 {
 	const struct trace_event *lower_free, *uninit;
 	struct upper *upper;
@@ -593,25 +600,25 @@ static void check_teardown(struct __test_metadata *_metadata,
 	bool in_work;
 	int i, n;
 
-	qsort(self->events, self->nr_events, sizeof(*self->events), cmp_ts);
-	bpf_map_lookup_elem(bpf_object__find_map_fd_by_name(self->obj, "stats"),
+	qsort(t->events, t->nr_events, sizeof(*t->events), cmp_ts);
+	bpf_map_lookup_elem(bpf_object__find_map_fd_by_name(t->obj, "stats"),
 			    &key, &stat);
 	EXPECT_EQ(0, stat) TH_LOG("%llu events lost", (unsigned long long)stat);
 
-	lower_free = find_event(self, PROBE_FREE_NETDEV, 0, self->lower_ifindex, &n);
+	lower_free = find_event(t, PROBE_FREE_NETDEV, 0, t->lower_ifindex, &n);
 	EXPECT_EQ(1, n) TH_LOG("veth0: %d free_netdev calls within %d ms%s", n,
 			       TEARDOWN_BOUND_MS,
 			       n ? "" : ": a reference on it is held");
 
-	for (i = 0; i < self->nr_uppers; i++) {
-		upper = &self->uppers[i];
-		in_work = self->per_netns_work && upper->ns;
+	for (i = 0; i < t->nr_uppers; i++) {
+		upper = &t->uppers[i];
+		in_work = t->per_netns_work && upper->ns;
 
-		uninit = find_event(self, PROBE_IPVLAN_UNINIT, upper->ns,
+		uninit = find_event(t, PROBE_IPVLAN_UNINIT, upper->ns,
 				    upper->ifindex, &n);
 		EXPECT_EQ(1, n) TH_LOG("%s (netns %d): %d ipvlan_uninit calls",
 				       upper->name, upper->ns, n);
-		find_event(self, PROBE_FREE_NETDEV, upper->ns, upper->ifindex,
+		find_event(t, PROBE_FREE_NETDEV, upper->ns, upper->ifindex,
 			   &n);
 		EXPECT_EQ(1, n) TH_LOG("%s (netns %d): %d free_netdev calls",
 				       upper->name, upper->ns, n);
@@ -627,51 +634,51 @@ static void check_teardown(struct __test_metadata *_metadata,
 			       uninit->in_work ? "in" : "outside");
 		/* The netns is dismantled by a kworker, not by us. */
 		if (!in_work && !del_netns)
-			EXPECT_EQ(self->deleter, uninit->pid)
+			EXPECT_EQ(t->deleter, uninit->pid)
 				TH_LOG("%s uninitialised by %s (pid %u), not by the deleting task",
 				       upper->name, uninit->comm, uninit->pid);
 	}
 
-	for (i = del_netns ? 1 : 0; i < self->nr_ns; i++) {
-		EXPECT_EQ(0, rtnl_other_links(self->ns[i].nl, left, sizeof(left)));
+	for (i = del_netns ? 1 : 0; i < t->nr_ns; i++) {
+		EXPECT_EQ(0, rtnl_other_links(t->ns[i].nl, left, sizeof(left)));
 		EXPECT_STREQ("", left) TH_LOG("left in netns %d: %s", i, left);
 	}
-	EXPECT_EQ(0, count_splats(self));
+	EXPECT_EQ(0, count_splats(t));
 
-	TH_LOG("verified the %s path; tracer attach %.1f ms; veth0 freed %.1f ms after the delete request",
-	       self->per_netns_work ? "per-netns work (rtnl_net_work_func)" :
-	       "synchronous (no rtnl_net_work_func)", self->attach_ms,
-	       lower_free ? (lower_free->ts_ns - self->t_delete) / 1e6 : -1.0);
+	TH_LOG("verified the %s path; tracer attach %.1f ms; veth0 freed %.1f ms after the request",
+	       t->per_netns_work ? "per-netns work (rtnl_net_work_func)" :
+	       "synchronous (no rtnl_net_work_func)", t->attach_ms,
+	       lower_free ? (lower_free->ts_ns - t->t_delete) / 1e6 : -1.0);
 	if (_metadata->exit_code == KSFT_FAIL)
-		print_timeline(self);
+		print_timeline(t);
 }
 
 /* Delete the lower from a child: RTM_DELLINK blocks while it is referenced. */
 static void delete_lower(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(ipvlan_teardown) *self)
+			 struct teardown *t)
 {
 	__u64 deadline;
 	int status, err;
 	pid_t ret = 0;
 
-	self->t_delete = now_ns();
-	self->deleter = fork();
-	ASSERT_LE(0, self->deleter);
-	if (!self->deleter)
-		_exit(-rtnl_del_link(self->ns[0].nl, self->lower_ifindex));
+	t->t_delete = now_ns();
+	t->deleter = fork();
+	ASSERT_LE(0, t->deleter);
+	if (!t->deleter)
+		_exit(-rtnl_del_link(t->ns[0].nl, t->lower_ifindex));
 
-	wait_teardown(self);
+	wait_teardown(t);
 	deadline = now_ns() + 1000000000ULL;
 	while (now_ns() < deadline) {
-		ret = waitpid(self->deleter, &status, WNOHANG);
+		ret = waitpid(t->deleter, &status, WNOHANG);
 		if (ret)
 			break;
 		usleep(10000);
 	}
-	if (ret != self->deleter) {
+	if (ret != t->deleter) {
 		/* Stuck in the kernel: leave it, do not hang with it. */
-		kill(self->deleter, SIGKILL);
-		EXPECT_EQ(self->deleter, ret) TH_LOG("RTM_DELLINK has not returned");
+		kill(t->deleter, SIGKILL);
+		EXPECT_EQ(t->deleter, ret) TH_LOG("RTM_DELLINK has not returned");
 		return;
 	}
 	err = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -680,17 +687,19 @@ static void delete_lower(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(ipvlan_teardown, del_lower, 180)
 {
-	delete_lower(_metadata, self);
-	check_teardown(_metadata, self, false);
+	delete_lower(_metadata, &self->t);
+	check_teardown(_metadata, &self->t, false);
 }
 
 TEST_F_TIMEOUT(ipvlan_teardown, del_lower_netns, 180)
 {
+	struct teardown *t = &self->t;
+
 	/* Our fd and socket are the netns' last references. */
-	self->t_delete = now_ns();
-	netns_close(&self->ns[0]);
-	wait_teardown(self);
-	check_teardown(_metadata, self, true);
+	t->t_delete = now_ns();
+	netns_close(&t->ns[0]);
+	wait_teardown(t);
+	check_teardown(_metadata, t, true);
 }
 
 TEST_HARNESS_MAIN
