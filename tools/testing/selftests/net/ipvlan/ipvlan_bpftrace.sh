@@ -37,6 +37,7 @@ source "$lib_dir"/../../kselftest/ktap_helpers.sh
 # bookworm's bpftrace 0.17 takes ~30 s to attach in a TCG guest
 ATTACH_TIMEOUT=${ATTACH_TIMEOUT:-120}
 EVENT_TIMEOUT=20
+DELETE_TIMEOUT=20
 NR_PROBES=4	# BEGIN and three kprobes
 
 # shellcheck disable=SC2016 # bpftrace's $dev, not the shell's
@@ -121,6 +122,7 @@ run()
 {
 	local ns1_ino ns2_ino ns3_ino n dellink deleter lower_free lower_free_ts
 	local lower_free_pid upper ino uninit ts pid in_work per_netns=no path
+	local del_pid
 
 	setup_ns NS1 NS2 NS3 || return 1
 	defer cleanup_ns "$NS1" "$NS2" "$NS3"
@@ -139,14 +141,20 @@ run()
 	grep -qw rtnl_net_work_func /proc/kallsyms && per_netns=yes
 
 	start_bpftrace || return "$ksft_skip"
+	RET=0
 	ktap_print_msg "bpftrace attached in $ATTACH_MS ms"
 
-	ip -n "$NS1" link del veth0 || return 1
+	# Bounded: the delete blocks for as long as veth0 is referenced.
+	ip -n "$NS1" link del veth0 </dev/null &>/dev/null &
+	del_pid=$!
+	if ! slowwait "$DELETE_TIMEOUT" bash -c "! kill -0 $del_pid 2>/dev/null"; then
+		ktap_print_msg "FAIL: 'ip link del veth0' has not returned after ${DELETE_TIMEOUT}s"
+		RET=1
+	fi
 	# Uppers in other netns may be freed after the delete returns
 	slowwait "$EVENT_TIMEOUT" bash -c "[ \$(grep -c '^EVENT .*free_netdev .* ipvl[23] ' $OUT) -ge 2 ]"
 	stop_bpftrace
 
-	RET=0
 	dellink=$(select_events veth_dellink veth0 "$ns1_ino")
 	n=$(grep -c . <<<"$dellink")
 	[ "$n" = 1 ] || fail "veth_dellink on veth0: $n events, expected 1"
