@@ -23,8 +23,9 @@
 # bpftrace up to at least 0.17 looks for traceable functions only in
 # /sys/kernel/debug/tracing/available_filter_functions, and attaches no
 # kprobe it cannot find there, with a mere warning: that needs
-# CONFIG_FUNCTION_TRACER and CONFIG_TRACEFS_AUTOMOUNT_DEPRECATED. A run
-# with fewer probes than the program has is a SKIP, with bpftrace's reason.
+# CONFIG_FUNCTION_TRACER and CONFIG_TRACEFS_AUTOMOUNT_DEPRECATED (see the
+# README for why ./config does not ask for them). A run with fewer probes
+# than the program has is a SKIP, with bpftrace's reason.
 #
 # shellcheck disable=SC2317 # run through in_defer_scope, stop_bpftrace by defer
 
