@@ -544,7 +544,7 @@ static void print_timeline(struct teardown *t)
 		for (ns = 0; ns < t->nr_ns; ns++)
 			if (t->ns[ns].inum == e->netns)
 				break;
-		fprintf(stderr, "#  %+9.3f %-13s %-8s netns %-2d ifindex %-3d %-16s pid %-5u%s\n",
+		fprintf(stderr, "#  %+9.3f %-13s %-8s netns %-2d ifindex %-3d %-16s pid %u%s\n",
 			((double)e->ts_ns - (double)t->t_delete) / 1e6,
 			probe_names[e->probe], e->name, ns, e->ifindex,
 			e->comm, e->pid, e->in_work ? " in per-netns work" : "");
@@ -645,7 +645,7 @@ static void check_teardown(struct __test_metadata *_metadata,
 	}
 	EXPECT_EQ(0, count_splats(t));
 
-	TH_LOG("verified the %s path; tracer attach %.1f ms; veth0 freed %.1f ms after the request",
+	TH_LOG("checked the %s path; tracer attach %.1f ms; veth0 freed %.1f ms after the request",
 	       t->per_netns_work ? "per-netns work (rtnl_net_work_func)" :
 	       "synchronous (no rtnl_net_work_func)", t->attach_ms,
 	       lower_free ? (lower_free->ts_ns - t->t_delete) / 1e6 : -1.0);
