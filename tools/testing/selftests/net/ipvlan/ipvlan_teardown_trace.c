@@ -645,10 +645,14 @@ static void check_teardown(struct __test_metadata *_metadata,
 	}
 	EXPECT_EQ(0, count_splats(t));
 
-	TH_LOG("checked the %s path; tracer attach %.1f ms; veth0 freed %.1f ms after the request",
+	if (lower_free)
+		snprintf(left, sizeof(left), "veth0 freed %.1f ms after the request",
+			 (lower_free->ts_ns - t->t_delete) / 1e6);
+	else
+		snprintf(left, sizeof(left), "veth0 not freed");
+	TH_LOG("checked the %s path; tracer attach %.1f ms; %s",
 	       t->per_netns_work ? "per-netns work (rtnl_net_work_func)" :
-	       "synchronous (no rtnl_net_work_func)", t->attach_ms,
-	       lower_free ? (lower_free->ts_ns - t->t_delete) / 1e6 : -1.0);
+	       "synchronous (no rtnl_net_work_func)", t->attach_ms, left);
 	if (_metadata->exit_code == KSFT_FAIL)
 		print_timeline(t);
 }
