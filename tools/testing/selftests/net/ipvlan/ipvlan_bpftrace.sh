@@ -56,6 +56,7 @@ kprobe:free_netdev
 OUT=
 BPFTRACE_PID=
 SKIP_REASON=
+EVENTS=
 
 stop_bpftrace()
 {
@@ -67,11 +68,11 @@ stop_bpftrace()
 	BPFTRACE_PID=
 }
 
-# One line per event: "ts probe pid dev netns in_work", in time order;
-# in_work: the stack goes through unregister_netdevice_many_net(), which
-# only per-netns work calls (rtnl_net_work_func() may be tail-called and
-# leave no frame of its own).
-events()
+# bpftrace's output as one line per event, "ts probe pid dev netns
+# in_work", in time order; in_work: the stack goes through
+# unregister_netdevice_many_net(), which only per-netns work calls
+# (rtnl_net_work_func() may be tail-called and leave no frame of its own).
+parse_events()
 {
 	awk '
 	function flush() { if (ev != "") print ev, work; ev = "" }
@@ -84,8 +85,8 @@ events()
 # Events of one probe on one device of one netns
 select_events()
 {
-	events | awk -v p="$1" -v d="$2" -v n="$3" \
-		'$2 == p && $4 == d && $5 == n'
+	awk -v p="$1" -v d="$2" -v n="$3" \
+		'$2 == p && $4 == d && $5 == n' <<<"$EVENTS"
 }
 
 fail()
@@ -157,6 +158,7 @@ run()
 	# Uppers in other netns may be freed after the delete returns
 	slowwait "$EVENT_TIMEOUT" bash -c "[ \$(grep -c '^EVENT .*free_netdev .* ipvl[23] ' $OUT) -ge 2 ]"
 	stop_bpftrace
+	EVENTS=$(parse_events)
 
 	dellink=$(select_events veth_dellink veth0 "$ns1_ino")
 	n=$(grep -c . <<<"$dellink")
@@ -195,8 +197,8 @@ run()
 	[ "$per_netns" = yes ] && path="per-netns work"
 	ktap_print_msg "checked the $path path"
 	if [ "$RET" != 0 ]; then
-		ktap_print_msg "events (ns, probe, pid, dev, netns inode, in per-netns work):"
-		events | while read -r line; do ktap_print_msg "  $line"; done
+		ktap_print_msg "events (ns since boot, probe, pid, dev, netns inode, in per-netns work):"
+		while read -r line; do ktap_print_msg "  $line"; done <<<"$EVENTS"
 	fi
 	return "$RET"
 }

@@ -1,12 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* rtnetlink requests over libmnl for ipvlan_teardown_trace */
-#define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <linux/if_link.h>
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
@@ -14,31 +10,14 @@
 
 #include "ipvlan_rtnl.h"
 
-/* A netlink socket works in the netns it was created in: enter the netns
- * to create it, then come back.
- */
-struct mnl_socket *rtnl_open_in(int netns_fd)
+struct mnl_socket *rtnl_open(void)
 {
-	struct mnl_socket *nl = NULL;
-	int self, err = 0;
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return NULL;
-	if (setns(netns_fd, CLONE_NEWNET))
-		goto out;
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID)) {
 		mnl_socket_close(nl);
-		nl = NULL;
+		return NULL;
 	}
-	err = setns(self, CLONE_NEWNET);
-	if (err && nl) {
-		mnl_socket_close(nl);
-		nl = NULL;
-	}
-out:
-	close(self);
 	return nl;
 }
 

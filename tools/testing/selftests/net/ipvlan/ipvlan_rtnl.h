@@ -23,8 +23,9 @@ struct upper_req {
 	int link_nsid;		/* UPPER_LINK_NETNSID: the lower's netns id */
 };
 
-/* All return 0 or a negative errno. */
-struct mnl_socket *rtnl_open_in(int netns_fd);
+/* A socket in the caller's netns, or NULL */
+struct mnl_socket *rtnl_open(void);
+/* The others return 0 or a negative errno. */
 int rtnl_add_veth(struct mnl_socket *nl, const char *name, const char *peer);
 int rtnl_add_upper(struct mnl_socket *nl, const struct upper_req *req);
 int rtnl_del_link(struct mnl_socket *nl, int ifindex);
