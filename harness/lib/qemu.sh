@@ -25,6 +25,10 @@ qemu_cmd()
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		-virtfs "local,path=$rundir,mount_tag=vmout,security_model=none,multidevs=remap" \
 		-device virtio-rng-pci
+	# Extra arguments, one per line (e.g. "-s" for a gdb stub), to
+	# investigate a guest by hand.
+	[ -n "${VM_QEMU_ARGS:-}" ] && printf '%s\n' "$VM_QEMU_ARGS"
+	return 0
 }
 
 # Run QEMU for at most $1 seconds; the console goes to $rundir/console.log

@@ -31,6 +31,12 @@ splat_scan()
 			tcase = $0
 			sub(/^(# )+case: /, "", tcase)
 		}
+		# kselftest_harness.h: "#  RUN           fixture.variant.test ..."
+		/^(# )*#  RUN +[^ ]+ \.\.\.$/ {
+			tcase = $0
+			sub(/^(# )*#  RUN +/, "", tcase)
+			sub(/ \.\.\.$/, "", tcase)
+		}
 		/^vmtest: kmemleak scan/ {
 			test = "kmemleak scan after all tests"
 			tcase = "-"

@@ -31,14 +31,20 @@ cat >"$tmp/console" <<'EOT'
 not ok 1 selftests: net/ipvlan: ipvlan_netns_teardown.sh # exit=1
 # selftests: net/ipvlan: other.sh
 not ok 2 selftests: net/ipvlan: other.sh # TIMEOUT 900 seconds
+# selftests: net/ipvlan: ipvlan_teardown_trace
+# #  RUN           ipvlan_teardown.l2_2ns.del_lower_netns ...
+[   20.000000] BUG: KASAN: slab-use-after-free in ipvlan_uninit+0x9/0x100 [ipvlan]
+# #            OK  ipvlan_teardown.l2_2ns.del_lower_netns
 vmtest: kmemleak scan
 unreferenced object 0xffff888003a1b000 (size 64):
 EOT
 
 out=$(splat_scan "$tmp/console")
-expect "splat count" "$(echo "$out" | wc -l)" 2
+expect "splat count" "$(echo "$out" | wc -l)" 3
 expect "splat attributed to test and case" "$(echo "$out" | head -n1)" \
 	"ipvlan_netns_teardown.sh | ipvtap.del_lower.netns | unregister_netdevice: waiting for veth0 to become free. Usage count = 2"
+expect "KASAN report attributed to a harness case" "$(echo "$out" | sed -n 2p)" \
+	"ipvlan_teardown_trace | ipvlan_teardown.l2_2ns.del_lower_netns | BUG: KASAN: slab-use-after-free in ipvlan_uninit+0x9/0x100 [ipvlan]"
 expect "kmemleak attributed" "$(echo "$out" | tail -n1 | cut -d'|' -f1)" "kmemleak scan after all tests "
 expect "ktap count" "$(ktap_count "$tmp/console")" "1 2 1"
 

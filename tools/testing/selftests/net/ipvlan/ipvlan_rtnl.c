@@ -1,19 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
-/* rtnetlink requests over libmnl for ipvlan_teardown_trace */
+/* rtnetlink requests over libmnl for the ipvlan tests */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/if_link.h>
 #include <linux/net_namespace.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
 #include "ipvlan_rtnl.h"
 
+/* The kernel's message with the last error, if it gave one */
+static char extack[256];
+
+const char *rtnl_extack(void)
+{
+	return extack;
+}
+
 struct mnl_socket *rtnl_open(void)
 {
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 
+	int one = 1;
+
+	/* Errors come with the kernel's reason (extended ACK) */
+	if (nl)
+		mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID)) {
 		mnl_socket_close(nl);
 		return NULL;
@@ -31,6 +45,36 @@ static struct nlmsghdr *msg_start(char *buf, __u16 type, __u16 flags)
 	return nlh;
 }
 
+static int extack_attr_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+		snprintf(extack, sizeof(extack), "%s", mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
+
+/* Keep the extended ACK's message of an error in @buf, if any. */
+static void save_extack(const char *buf, int len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	const struct nlmsgerr *err;
+	unsigned int off;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_type != NLMSG_ERROR ||
+		    !(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+			continue;
+		err = mnl_nlmsg_get_payload(nlh);
+		if (!err->error)
+			continue;
+		/* The request is echoed unless capped */
+		off = sizeof(*err);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+		mnl_attr_parse(nlh, off, extack_attr_cb, NULL);
+	}
+}
+
 /* Send a request and run @cb on each answer until the ACK or DONE. */
 static int transact(struct mnl_socket *nl, struct nlmsghdr *nlh,
 		    mnl_cb_t cb, void *data)
@@ -39,12 +83,14 @@ static int transact(struct mnl_socket *nl, struct nlmsghdr *nlh,
 	unsigned int portid = mnl_socket_get_portid(nl);
 	int ret;
 
+	extack[0] = '\0';
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	do {
 		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (ret < 0)
 			return -errno;
+		save_extack(buf, ret);
 		ret = mnl_cb_run(buf, ret, nlh->nlmsg_seq, portid, cb, data);
 	} while (ret > 0);
 	return ret < 0 ? -errno : 0;
@@ -84,7 +130,7 @@ int rtnl_add_upper(struct mnl_socket *nl, const struct upper_req *req)
 	struct nlmsghdr *nlh;
 
 	nlh = msg_start(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
-	put_ifinfo(nlh);
+	put_ifinfo(nlh)->ifi_index = req->ifindex;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->name);
 	mnl_attr_put_u32(nlh, IFLA_LINK, req->link);
 	if (req->how == UPPER_NET_NS_FD)
@@ -143,6 +189,34 @@ int rtnl_set_nsid(struct mnl_socket *nl, int netns_fd, int nsid)
 	mnl_attr_put_u32(nlh, NETNSA_FD, netns_fd);
 	mnl_attr_put_u32(nlh, NETNSA_NSID, nsid);
 	return transact(nl, nlh, NULL, NULL);
+}
+
+static int nsid_attr_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == NETNSA_NSID &&
+	    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+		*(int *)data = (int)mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+static int nsid_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return mnl_attr_parse(nlh, sizeof(struct rtgenmsg), nsid_attr_cb, data);
+}
+
+int rtnl_get_nsid(struct mnl_socket *nl, int netns_fd)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int nsid = -1, err;
+
+	nlh = msg_start(buf, RTM_GETNSID, NLM_F_ACK);
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtgenmsg));
+	mnl_attr_put_u32(nlh, NETNSA_FD, netns_fd);
+	err = transact(nl, nlh, nsid_cb, &nsid);
+	if (err)
+		return err;
+	return nsid >= 0 ? nsid : -ENOENT;
 }
 
 struct names {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* rtnetlink requests over libmnl for ipvlan_teardown_trace */
+/* rtnetlink requests over libmnl for the ipvlan tests */
 #ifndef __IPVLAN_RTNL_H
 #define __IPVLAN_RTNL_H
 
@@ -16,6 +16,7 @@ enum upper_link {
 struct upper_req {
 	const char *kind;	/* "ipvlan" or "ipvtap" */
 	const char *name;
+	int ifindex;		/* of the new upper; 0: the kernel picks */
 	__u16 mode;		/* IPVLAN_MODE_* */
 	int link;		/* ifindex of the lower */
 	enum upper_link how;
@@ -23,6 +24,8 @@ struct upper_req {
 	int link_nsid;		/* UPPER_LINK_NETNSID: the lower's netns id */
 };
 
+/* The kernel's reason for the last error (extended ACK), or "" */
+const char *rtnl_extack(void);
 /* A socket in the caller's netns, or NULL */
 struct mnl_socket *rtnl_open(void);
 /* The others return 0 or a negative errno. */
@@ -31,6 +34,8 @@ int rtnl_add_upper(struct mnl_socket *nl, const struct upper_req *req);
 int rtnl_del_link(struct mnl_socket *nl, int ifindex);
 int rtnl_ifindex(struct mnl_socket *nl, const char *name);
 int rtnl_set_nsid(struct mnl_socket *nl, int netns_fd, int nsid);
+/* The id the socket's netns has for @netns_fd's, or -errno */
+int rtnl_get_nsid(struct mnl_socket *nl, int netns_fd);
 /* Writes the names of the links other than "lo", space separated. */
 int rtnl_other_links(struct mnl_socket *nl, char *buf, size_t len);
 
