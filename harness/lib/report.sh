@@ -3,7 +3,10 @@
 # running, and the KTAP results the kselftest runner and the tests printed.
 # shellcheck shell=bash
 
-# Print "test | case | line" for every splat in console log $1.
+# Print "test | case | line" for every splat in console log $1. The case
+# is the kselftest_harness test running ("#  RUN ... "), the KTAP case
+# announced ("# case: ..."), or, for tests that report with lib.sh's
+# log_test, the next "TEST: ..." line.
 splat_scan()
 {
 	local console=$1
@@ -17,6 +20,11 @@ splat_scan()
 					arr[++n] = l
 			return n
 		}
+		function flush(name,    i) {
+			for (i = 1; i <= npend; i++)
+				printf("%s | %s | %s\n", test, name, pend[i])
+			npend = 0
+		}
 		BEGIN {
 			np = load(pfile, pat)
 			nb = load(bfile, ben)
@@ -24,6 +32,7 @@ splat_scan()
 			tcase = "-"
 		}
 		/selftests: [^ ]+: [^ ]+$/ && /^# selftests:/ {
+			flush("-")
 			test = $NF
 			tcase = "-"
 		}
@@ -31,19 +40,25 @@ splat_scan()
 			tcase = $0
 			sub(/^(# )+case: /, "", tcase)
 		}
-		# kselftest_harness.h: "#  RUN           fixture.variant.test ..."
 		/^(# )*#  RUN +[^ ]+ \.\.\.$/ {
 			tcase = $0
 			sub(/^(# )*#  RUN +/, "", tcase)
 			sub(/ \.\.\.$/, "", tcase)
 		}
+		/^(# )*TEST: .*\[ ?[A-Z]+ ?\]$/ {
+			name = $0
+			sub(/^(# )*TEST: /, "", name)
+			sub(/ *\[ ?[A-Z]+ ?\]$/, "", name)
+			flush(name)
+		}
 		/^vmtest: kmemleak scan/ {
+			flush("-")
 			test = "kmemleak scan after all tests"
 			tcase = "-"
 		}
 		{
 			line = $0
-			sub(/^\[ *[0-9]+\.[0-9]+\] /, "", line)
+			sub(/^\[ *[0-9]+\.[0-9]+\](\[ *[A-Z]?[0-9]+\])? /, "", line)
 			for (i = 1; i <= np; i++)
 				if (line ~ pat[i])
 					break
@@ -52,8 +67,12 @@ splat_scan()
 			for (j = 1; j <= nb; j++)
 				if (line ~ ("^" ben[j] "$"))
 					next
-			printf("%s | %s | %s\n", test, tcase, line)
-		}' "$console"
+			if (tcase == "-" && test != "boot" && test !~ /^kmemleak/)
+				pend[++npend] = line
+			else
+				printf("%s | %s | %s\n", test, tcase, line)
+		}
+		END { flush("-") }' "$console"
 }
 
 # Print "pass fail skip" counted over the KTAP lines of test log $1: the
@@ -69,6 +88,14 @@ ktap_count()
 			nested++
 			next
 		}
+		# lib.sh log_test: "TEST: name  [ OK ]", [FAIL], [SKIP], [XFAIL]
+		/^(# )?TEST: .*\[ ?[A-Z]+ ?\]$/ {
+			if ($0 ~ /\[FAIL\]$/) nfail++
+			else if ($0 ~ /\[SKIP\]$/) nskip++
+			else npass++
+			nested++
+			next
+		}
 		/^(not )?ok [0-9]+ selftests: / {
 			if ($1 == "not" && $0 !~ /# SKIP/ && nested_fail_since == nfail)
 				nfail++
@@ -80,4 +107,25 @@ ktap_count()
 			nested_fail_since = nfail
 		}
 		END { printf("%d %d %d\n", npass, nfail, nskip) }' "$1"
+}
+
+# Print "seconds result program" for each test program the kselftest
+# runner ran, from the timestamped test log $1, then "seconds total".
+program_times()
+{
+	awk '
+		$2 == "#" && $3 == "selftests:" && NF == 5 {
+			start = $1
+			prog = $5
+			next
+		}
+		($2 == "ok" || $3 == "ok") && / selftests: / && prog != "" {
+			res = $2 == "not" ? "FAIL" : ($0 ~ /# SKIP/ ? "SKIP" : "ok")
+			if ($0 ~ /# TIMEOUT/)
+				res = "TIMEOUT"
+			printf("%7.1f %-7s %s\n", $1 - start, res, prog)
+			total += $1 - start
+			prog = ""
+		}
+		END { printf("%7.1f total\n", total) }' "$1"
 }

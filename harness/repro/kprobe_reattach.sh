@@ -51,7 +51,11 @@ for trig in $triggers; do
 	ip -n "$ns" link add ipvl0 link veth0 type ipvlan mode l2
 	probes_on || { echo "repro: round $n: cannot add probes"; exit 1; }
 	echo "repro: round $n ($trig): enabled functions:"
-	sed 's/^/repro:   /' "$tr/enabled_functions"
+	if [ -r "$tr/enabled_functions" ]; then
+		sed 's/^/repro:   /' "$tr/enabled_functions"
+	else
+		echo "repro:   none (no function tracer: kprobes use int3, not ftrace)"
+	fi
 	case "$trig" in
 	link)	ip -n "$ns" link del veth0; ip netns del "$ns" ;;
 	netns)	ip netns del "$ns" ;;
@@ -62,7 +66,7 @@ for trig in $triggers; do
 		grep -q "p_ipvlan_uninit" "$tr/trace" 2>/dev/null && break
 		sleep 0.1
 	done
-	echo "repro: round $n: $(grep -c 'repro/\|p_\|r_' "$tr/trace") hits"
+	echo "repro: round $n: $(grep -c ': [pr]_[a-z_]*: ' "$tr/trace") hits"
 	probes_off
 	echo >"$tr/trace"
 done

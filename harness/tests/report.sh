@@ -48,6 +48,31 @@ expect "KASAN report attributed to a harness case" "$(echo "$out" | sed -n 2p)" 
 expect "kmemleak attributed" "$(echo "$out" | tail -n1 | cut -d'|' -f1)" "kmemleak scan after all tests "
 expect "ktap count" "$(ktap_count "$tmp/console")" "1 2 1"
 
+# log_test style: a splat belongs to the next TEST line; the caller id
+# of CONFIG_PRINTK_CALLER is stripped before matching benign lines.
+cat >"$tmp/c3" <<'EOT'
+# selftests: net/ipvlan: ipvlan_netns_teardown.sh
+[   30.000000][  T123] debugfs: 'netdev@0000000012345678' already exists in 'ref_tracker'
+[   31.000000][  T123] list_del corruption, ffff888001234567->next is LIST_POISON1
+# TEST: ip link del: lowers and uppers go                          [FAIL]
+# TEST: next one                                                   [ OK ]
+ok 1 selftests: net/ipvlan: ipvlan_netns_teardown.sh
+EOT
+out=$(splat_scan "$tmp/c3")
+expect "log_test splat attributed to the next TEST line" "$out" \
+	"ipvlan_netns_teardown.sh | ip link del: lowers and uppers go | list_del corruption, ffff888001234567->next is LIST_POISON1"
+expect "log_test lines counted" "$(ktap_count "$tmp/c3")" "1 1 0"
+
+# Per-program guest time from the timestamped log
+cat >"$tmp/ts" <<'EOT'
+100.0 # selftests: net/ipvlan: a.sh
+112.5 ok 1 selftests: net/ipvlan: a.sh
+112.5 # selftests: net/ipvlan: b
+150.0 not ok 2 selftests: net/ipvlan: b # exit=1
+EOT
+expect "program times" "$(program_times "$tmp/ts" | tr -s ' ')" \
+	"$(printf ' 12.5 ok a.sh\n 37.5 FAIL b\n 50.0 total')"
+
 # A benign entry hides exactly its own message, not a real splat.
 printf '%s\n' '[ 2.0] WARNING: CPU: 0 PID: 1 at net/core/dev.c:1 x+0x1/0x2' >"$tmp/c2"
 expect "WARNING is a splat" "$(splat_scan "$tmp/c2" | wc -l)" 1

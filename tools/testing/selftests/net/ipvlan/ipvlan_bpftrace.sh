@@ -21,11 +21,14 @@
 # same names.
 #
 # bpftrace up to at least 0.17 looks for traceable functions only in
-# /sys/kernel/debug/tracing/available_filter_functions, and attaches no
-# kprobe it cannot find there, with a mere warning: that needs
-# CONFIG_FUNCTION_TRACER and CONFIG_TRACEFS_AUTOMOUNT_DEPRECATED (see the
-# README for why ./config does not ask for them). A run with fewer probes
-# than the program has is a SKIP, with bpftrace's reason.
+# /sys/kernel/debug/tracing/available_filter_functions (CONFIG_FUNCTION_TRACER
+# and tracefs mounted there), and attaches no kprobe it cannot find there,
+# with a mere warning: a run with fewer probes than the program has is a
+# SKIP, with bpftrace's reason. When /lib/modules/$(uname -r)/build exists,
+# bpftrace parses the kernel's headers from it; for a tree built with O=,
+# the headers are split between that directory and its "source" link,
+# which bpftrace does not follow by itself: BPFTRACE_KERNEL_SOURCE and
+# BPFTRACE_KERNEL_BUILD point it at both.
 #
 # shellcheck disable=SC2317 # run through in_defer_scope, stop_bpftrace by defer
 
@@ -95,12 +98,37 @@ fail()
 	RET=1
 }
 
+# Where bpftrace finds the kernel's headers, unless the user said it
+bpftrace_headers()
+{
+	local build=/lib/modules/$(uname -r)/build
+
+	[ -n "${BPFTRACE_KERNEL_SOURCE:-}" ] && return
+	[ -e "$build/include/linux/kconfig.h" ] && return
+	[ -e "$build/source/include/linux/kconfig.h" ] || return
+	export BPFTRACE_KERNEL_SOURCE=$build/source
+	export BPFTRACE_KERNEL_BUILD=$build
+}
+
+# bpftrace 0.17 reads the traceable functions from the old tracefs mount
+tracefs_for_bpftrace()
+{
+	local dir=/sys/kernel/debug/tracing
+
+	[ -e "$dir/available_filter_functions" ] && return
+	[ -e /sys/kernel/tracing/available_filter_functions ] || return
+	[ -d "$dir" ] || return
+	mount -t tracefs nodev "$dir" && defer umount "$dir"
+}
+
 start_bpftrace()
 {
 	local start=$EPOCHREALTIME n
 
 	OUT=$(mktemp)
 	defer rm -f "$OUT"
+	bpftrace_headers
+	tracefs_for_bpftrace
 	# Line-buffered: a killed bpftrace must not take events with it.
 	bpftrace -B line -e "$PROG" </dev/null >"$OUT" 2>&1 &
 	BPFTRACE_PID=$!
