@@ -14,7 +14,7 @@ qemu_cmd()
 	# the kernel patches text at boot ("Oops: int3" in sched_clock_cpu):
 	# run all vCPUs in one thread, which keeps the guest SMP.
 	if [ "$accel" = tcg ]; then
-		accel=tcg,thread=single
+		accel=tcg,thread=${VM_TCG_THREAD:-single}
 		cpu=max
 	fi
 	printf '%s\n' qemu-system-x86_64 -machine q35 -accel "$accel" -cpu "$cpu" \

@@ -24,11 +24,8 @@
 # /sys/kernel/debug/tracing/available_filter_functions (CONFIG_FUNCTION_TRACER
 # and tracefs mounted there), and attaches no kprobe it cannot find there,
 # with a mere warning: a run with fewer probes than the program has is a
-# SKIP, with bpftrace's reason. When /lib/modules/$(uname -r)/build exists,
-# bpftrace parses the kernel's headers from it; for a tree built with O=,
-# the headers are split between that directory and its "source" link,
-# which bpftrace does not follow by itself: BPFTRACE_KERNEL_SOURCE and
-# BPFTRACE_KERNEL_BUILD point it at both.
+# SKIP, with bpftrace's reason. struct net_device comes from BTF: see
+# bpftrace_headers() for the kernel headers bpftrace would otherwise parse.
 #
 # shellcheck disable=SC2317 # run through in_defer_scope, stop_bpftrace by defer
 
@@ -98,16 +95,24 @@ fail()
 	RET=1
 }
 
-# Where bpftrace finds the kernel's headers, unless the user said it
+# The program needs no kernel header: with BTF, an empty
+# BPFTRACE_KERNEL_SOURCE keeps bpftrace from parsing headers it would find
+# under /lib/modules/$(uname -r) (slow, and broken for a tree built with O=,
+# whose headers are split between "build" and "build/source"). Without BTF,
+# point it at both halves of such a tree. The user's setting wins.
 bpftrace_headers()
 {
-	local build=/lib/modules/$(uname -r)/build
+	local build
 
-	[ -n "${BPFTRACE_KERNEL_SOURCE:-}" ] && return
-	[ -e "$build/include/linux/kconfig.h" ] && return
-	[ -e "$build/source/include/linux/kconfig.h" ] || return
-	export BPFTRACE_KERNEL_SOURCE=$build/source
-	export BPFTRACE_KERNEL_BUILD=$build
+	build=/lib/modules/$(uname -r)/build
+	[ -n "${BPFTRACE_KERNEL_SOURCE+set}" ] && return
+	if [ -r /sys/kernel/btf/vmlinux ]; then
+		export BPFTRACE_KERNEL_SOURCE=
+	elif [ ! -e "$build/include/linux/kconfig.h" ] &&
+	     [ -e "$build/source/include/linux/kconfig.h" ]; then
+		export BPFTRACE_KERNEL_SOURCE=$build/source
+		export BPFTRACE_KERNEL_BUILD=$build
+	fi
 }
 
 # bpftrace 0.17 reads the traceable functions from the old tracefs mount

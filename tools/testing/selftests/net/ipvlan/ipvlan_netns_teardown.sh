@@ -37,13 +37,14 @@ ALL_TESTS="
 LOWERS=(veth0 veth2 veth4)
 MODES=(l2 l3 l3s)
 SPLAT_RE='WARNING:|BUG:|Oops|general protection fault|circular locking|recursive locking|inconsistent lock state|suspicious RCU usage|list_(add|del) corruption|refcount_t:|unregister_netdevice: waiting for|KASAN|UBSAN|blocked for more than'
-# The kernel reports a device still referenced after this many seconds
-# (net.core.netdev_unregister_timeout_secs); lowered for the last test.
-REFS_WARN_DELAY=1
+# The kernel reports a device still referenced 10 s after its unregistration
+# began (net.core.netdev_unregister_timeout_secs).
+REFS_WARN_DELAY=11
 
 # Devices that must be gone after the teardown, as "netns:device".
 EXPECT_GONE=()
-LAST_TEARDOWN=0
+# When the last netns dismantle began: its devices go asynchronously.
+LAST_DISMANTLE=0
 START_MARKER=
 # iproute2 that resolves "link" inside "link-netns" (6.2 and newer)
 HAVE_LINK_NETNS=
@@ -184,7 +185,7 @@ run_bounded()
 		"$@"
 		echo $? >"$rcfile"
 	) </dev/null >"$outfile" 2>&1 &
-	LAST_TEARDOWN=$(date +%s)
+	[ "$1 $2" = "ip netns" ] && LAST_DISMANTLE=$(date +%s)
 	if ! slowwait "$WAIT_TIMEOUT" test -s "$rcfile"; then
 		check_err 1 "'$*' did not return within ${WAIT_TIMEOUT}s (lower still referenced?)"
 		BAIL="'$*' is stuck"
@@ -372,7 +373,7 @@ no_device_waiting()
 
 	RET=0
 	retmsg=
-	left=$((LAST_TEARDOWN + REFS_WARN_DELAY + 1 - $(date +%s)))
+	left=$((LAST_DISMANTLE + REFS_WARN_DELAY - $(date +%s)))
 	[ "$left" -gt 0 ] && sleep "$left"
 	check_no_splat "$START_MARKER"
 	log_test "no splat, no device waiting for references after all tests"
@@ -393,20 +394,6 @@ probe_link_netns()
 	return $ret
 }
 
-# The kernel's report delay for devices still referenced, lowered so that
-# the last test need not wait for the default 10 s.
-set_refs_warn_delay()
-{
-	local knob=/proc/sys/net/core/netdev_unregister_timeout_secs old
-
-	if [ ! -w "$knob" ]; then
-		REFS_WARN_DELAY=11
-		return
-	fi
-	old=$(cat "$knob")
-	echo "$REFS_WARN_DELAY" > "$knob" && defer eval "echo $old > $knob"
-}
-
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: need root"
 	exit "$ksft_skip"
@@ -423,7 +410,6 @@ fi
 trap defer_scopes_cleanup EXIT
 START_MARKER="ipvlan_netns_teardown: start $$"
 kmsg "start $$"
-set_refs_warn_delay
 probe_link_netns && HAVE_LINK_NETNS=yes
 
 tests_run

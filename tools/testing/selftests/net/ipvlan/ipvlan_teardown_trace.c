@@ -66,11 +66,6 @@ FIXTURE_VARIANT_ADD(ipvlan_teardown, netns8)
 	.nr_netns = 8, .nr_local = 2,
 };
 
-FIXTURE_VARIANT_ADD(ipvlan_teardown, netns32)
-{
-	.nr_netns = 32, .nr_local = 2,
-};
-
 FIXTURE_SETUP(ipvlan_teardown)
 {
 	struct topology *t = &self->t;
