@@ -15,7 +15,7 @@ qemu_cmd()
 	# run all vCPUs in one thread, which keeps the guest SMP.
 	if [ "$accel" = tcg ]; then
 		accel=tcg,thread=${VM_TCG_THREAD:-single}
-		cpu=max
+		cpu=${VM_CPU:-max}
 	fi
 	printf '%s\n' qemu-system-x86_64 -machine q35 -accel "$accel" -cpu "$cpu" \
 		-m "$VM_MEM" -smp "$VM_SMP" -no-reboot -nodefaults \

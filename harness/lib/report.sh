@@ -31,6 +31,8 @@ splat_scan()
 			test = "boot"
 			tcase = "-"
 		}
+		# The serial console ends lines with CR LF
+		{ sub(/\r$/, "") }
 		/selftests: [^ ]+: [^ ]+$/ && /^# selftests:/ {
 			flush("-")
 			test = $NF
@@ -128,4 +130,44 @@ program_times()
 			prog = ""
 		}
 		END { printf("%7.1f total\n", total) }' "$1"
+}
+
+# Print "RESULT case" for each case of run directory $1: ok, FAIL or SKIP
+# from the KTAP and log_test lines the tests printed, and CRASH for the
+# case (or program) that was running when the kernel died, HANG when the
+# guest ended (its time bound) without a result.
+case_results()
+{
+	local rundir=$1
+
+	awk '
+		{ sub(/\r$/, ""); sub(/^(# )+/, "") }
+		/^(not )?ok [0-9]+ / {
+			res = $1 == "not" ? "FAIL" : "ok"
+			if ($0 ~ /# SKIP/) res = "SKIP"
+			name = $0
+			sub(/^(not )?ok [0-9]+ /, "", name)
+			sub(/ # .*$/, "", name)
+			if (name ~ /^selftests: /) { sub(/^selftests: [^ ]+ /, "program ", name); prog = "" }
+			print res, name
+			if (name == running) running = ""
+			next
+		}
+		/^TEST: .*\[ ?[A-Z]+ ?\]$/ {
+			res = $0 ~ /\[FAIL\]$/ ? "FAIL" : ($0 ~ /\[SKIP\]$/ ? "SKIP" : "ok")
+			name = $0
+			sub(/^TEST: /, "", name)
+			sub(/ *\[ ?[A-Z]+ ?\]$/, "", name)
+			print res, name
+			next
+		}
+		/^selftests: [^ ]+ [^ ]+$/ { prog = "program " $NF }
+		/^#  RUN +[^ ]+ \.\.\.$/ { running = $3 }
+		/\] (Kernel panic|Oops: )/ { crashed = 1 }
+		END {
+			if (!finished)
+				print crashed ? "CRASH" : "HANG",
+				      running != "" ? running : (prog != "" ? prog : "(boot)")
+		}
+		/^vmtest: exit status/ { finished = 1 }' "$rundir/console.log"
 }

@@ -48,6 +48,10 @@ expect "KASAN report attributed to a harness case" "$(echo "$out" | sed -n 2p)" 
 expect "kmemleak attributed" "$(echo "$out" | tail -n1 | cut -d'|' -f1)" "kmemleak scan after all tests "
 expect "ktap count" "$(ktap_count "$tmp/console")" "1 2 1"
 
+# Serial console lines end with CR LF
+printf '%s\r\n' '#  RUN           f.v.t ...' '[ 5.0][ T9] BUG: KASAN: slab-use-after-free in x+0x1/0x2' >"$tmp/c4"
+expect "CR LF console" "$(splat_scan "$tmp/c4")" "boot | f.v.t | BUG: KASAN: slab-use-after-free in x+0x1/0x2"
+
 # log_test style: a splat belongs to the next TEST line; the caller id
 # of CONFIG_PRINTK_CALLER is stripped before matching benign lines.
 cat >"$tmp/c3" <<'EOT'

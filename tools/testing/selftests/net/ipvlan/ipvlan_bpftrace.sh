@@ -35,8 +35,9 @@ source "$lib_dir"/../lib.sh
 # shellcheck source=tools/testing/selftests/kselftest/ktap_helpers.sh
 source "$lib_dir"/../../kselftest/ktap_helpers.sh
 
-# bookworm's bpftrace 0.17 takes ~30 s to attach in a TCG guest
-ATTACH_TIMEOUT=${ATTACH_TIMEOUT:-120}
+# bpftrace 0.17 compiles the BTF definition of struct net_device with
+# clang before it attaches: over two minutes on a slow debug kernel.
+ATTACH_TIMEOUT=${ATTACH_TIMEOUT:-300}
 EVENT_TIMEOUT=20
 DELETE_TIMEOUT=20
 NR_PROBES=4	# BEGIN and three kprobes

@@ -262,7 +262,6 @@ int main(int argc, char **argv)
 			       "per-netns unregistration" :
 			       "no per-netns unregistration");
 	ret = test_harness_run(argc, argv);
-	if (!tracer_err)
-		tracer_close(&tracer);
+	tracer_close(&tracer);
 	return ret;
 }

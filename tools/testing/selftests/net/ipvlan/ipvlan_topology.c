@@ -86,32 +86,45 @@ void topology_init(struct topology *t)
 		t->ns[i].fd = -1;
 }
 
-void topology_free(struct topology *t)
+void topology_clear(struct topology *t)
 {
 	int i;
 
 	for (i = 0; i < t->nr_uppers; i++)
 		if (t->uppers[i].tap_fd >= 0)
 			close(t->uppers[i].tap_fd);
-	for (i = 0; i < t->nr_ns; i++)
-		netns_close(&t->ns[i]);
 	t->nr_uppers = 0;
 	t->nr_lowers = 0;
+}
+
+void topology_free(struct topology *t)
+{
+	int i;
+
+	topology_clear(t);
+	for (i = 0; i < t->nr_ns; i++)
+		netns_close(&t->ns[i]);
 	t->nr_ns = 0;
 }
 
 int topology_netns(struct topology *t, int nr_netns)
 {
-	int i, err;
+	int i, j, err;
 
 	if (nr_netns + 1 > MAX_NETNS)
 		return -E2BIG;
 	for (i = 0; i <= nr_netns; i++) {
+		if (i < t->nr_ns && t->ns[i].fd >= 0)
+			continue;
 		err = netns_new(&t->ns[i]);
 		if (err)
 			return err;
-		t->nr_ns++;
+		/* A new lowers' netns has no id in the others yet */
+		if (!i)
+			for (j = 1; j < t->nr_ns; j++)
+				t->ns[j].lower_nsid = -1;
 	}
+	t->nr_ns = nr_netns + 1;
 	return 0;
 }
 
@@ -279,45 +292,22 @@ int topology_leftovers(struct topology *t, int ns, char *buf, size_t len)
 	return rtnl_other_links(t->ns[ns].nl, buf, len);
 }
 
-/* In a child, so that the netns goes away with it: 0 or -errno. */
-static int try_create(const char *kind)
+int preload_drivers(struct topology *t, const char **kind)
 {
-	struct topology t;
-	int status, err;
-	pid_t pid;
-
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (!pid) {
-		topology_init(&t);
-		err = topology_netns(&t, 0);
-		if (!err)
-			err = topology_add_lower(&t, IPVLAN_MODE_L2);
-		if (!err && strcmp(kind, "veth"))
-			err = topology_add_upper(&t, 0, kind, 0, UPPER_LOCAL);
-		topology_free(&t);
-		_exit(-err);
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -ECHILD;
-	return -WEXITSTATUS(status);
-}
-
-int preload_drivers(const char **kind)
-{
-	static const char * const kinds[] = { "veth", "ipvlan", "ipvtap" };
+	static const char * const kinds[] = { "ipvlan", "ipvtap" };
 	unsigned int i;
 	int err;
 
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		err = try_create(kinds[i]);
-		if (err) {
-			*kind = kinds[i];
-			return err;
-		}
+	topology_init(t);
+	*kind = "veth";
+	err = topology_netns(t, 0);
+	if (!err)
+		err = topology_add_lower(t, IPVLAN_MODE_L2);
+	for (i = 0; !err && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		*kind = kinds[i];
+		err = topology_add_upper(t, 0, kinds[i], 0, UPPER_LOCAL);
 	}
-	return 0;
+	return err;
 }
 
 static bool config_line_has(const char *line, const char *option)

@@ -59,8 +59,13 @@ void netns_close(struct test_netns *ns);
 struct mnl_socket *netns_socket(struct test_netns *ns);
 
 void topology_init(struct topology *t);
+/* Forget the devices (closing the taps), keep the netns. */
+void topology_clear(struct topology *t);
 void topology_free(struct topology *t);
-/* ns[0] and @nr_netns more netns; 0 or -errno. */
+/*
+ * ns[0] and @nr_netns more netns, creating those not open (the first time,
+ * or after netns_close()); 0 or -errno.
+ */
 int topology_netns(struct topology *t, int nr_netns);
 /* A veth pair in ns[0], one end a lower of uppers in @mode; 0 or -errno. */
 int topology_add_lower(struct topology *t, __u16 mode);
@@ -82,11 +87,13 @@ int topology_open_taps(struct topology *t);
 int topology_leftovers(struct topology *t, int ns, char *buf, size_t len);
 
 /*
- * Make sure veth, ipvlan and ipvtap are loaded (they are autoloaded on
- * first use), so that their functions can be probed. Returns 0, or
- * -errno and the kind that could not be created in @kind.
+ * Load veth, ipvlan and ipvtap (they are autoloaded on first use), so that
+ * their functions can be probed, by creating one device of each in a netns
+ * of @t. Keep @t until the end: tearing it down now would run the code
+ * under test before anything watches it, and on a broken kernel hang.
+ * Returns 0, or -errno and the kind that could not be created in @kind.
  */
-int preload_drivers(const char **kind);
+int preload_drivers(struct topology *t, const char **kind);
 /* Whether the running kernel was built with @option (=y or =m). */
 bool kernel_has_option(const char *option);
 

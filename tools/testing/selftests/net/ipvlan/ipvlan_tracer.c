@@ -11,7 +11,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "ipvlan_topology.h"
 #include "ipvlan_tracer.h"
 
 __u64 now_ns(void)
@@ -78,7 +77,6 @@ int tracer_open(struct tracer *tr, const char *obj_path, char *why, size_t len)
 	struct bpf_program *prog;
 	int err;
 
-	memset(tr, 0, sizeof(*tr));
 	libbpf_set_print(libbpf_print);
 	tr->events = calloc(TRACER_MAX_EVENTS, sizeof(*tr->events));
 	if (!tr->events)
@@ -145,9 +143,11 @@ int tracer_start(struct tracer *tr, const char *obj_path, char *why,
 	int err;
 
 	*unsupported = true;
+	memset(tr, 0, sizeof(*tr));
+	topology_init(&tr->drivers);
 	if (geteuid())
 		FAIL(-EPERM, "needs root");
-	err = preload_drivers(&kind);
+	err = preload_drivers(&tr->drivers, &kind);
 	if (err) {
 		/* Configured, yet it cannot be created: broken, not missing */
 		*unsupported = err == -EOPNOTSUPP &&
@@ -172,6 +172,7 @@ void tracer_close(struct tracer *tr)
 		bpf_link__destroy(tr->links[i]);
 	bpf_object__close(tr->obj);
 	free(tr->events);
+	topology_free(&tr->drivers);
 	memset(tr, 0, sizeof(*tr));
 }
 

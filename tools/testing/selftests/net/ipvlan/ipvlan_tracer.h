@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+#include "ipvlan_topology.h"
 #include "ipvlan_trace_event.h"
 
 #define TRACER_MAX_EVENTS	16384
@@ -31,6 +32,7 @@ struct tracer {
 	struct trace_event *events;
 	int nr_events;
 	int not_stored;		/* events beyond TRACER_MAX_EVENTS */
+	struct topology drivers;	/* held to keep the modules loaded */
 };
 
 /*
