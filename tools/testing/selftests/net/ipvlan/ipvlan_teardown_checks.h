@@ -118,7 +118,8 @@ static inline void print_timeline(struct tracer *tr, const struct topology *t,
 	fprintf(stderr, "# timeline (ms after the teardown began):\n");
 	for (i = 0; i < tr->nr_events; i++) {
 		e = &tr->events[i];
-		fprintf(stderr, "#  %+9.3f %-13s %-8s netns %-2d ifindex %-3d cpu %u %-16s pid %u%s%s\n",
+		fprintf(stderr,
+			"#  %+9.3f %-13s %-8s netns %-2d ifindex %-3d cpu %u %-16s pid %u%s%s\n",
 			((double)e->ts_ns - (double)t0) / 1e6,
 			tracer_probe_name(e->probe), e->name,
 			ns_index(t, e->netns), e->ifindex, e->cpu, e->comm,

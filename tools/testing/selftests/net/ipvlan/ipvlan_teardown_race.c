@@ -91,8 +91,8 @@ static int tracer_err;
 static bool tracer_unsupported;
 static char tracer_why[256];
 
-FIXTURE(ipvlan_race)
-{
+/* What a test builds, who races, and where */
+struct race {
 	struct topology t;
 	struct actor actors[MAX_ACTORS];
 	int nr_actors;
@@ -100,6 +100,11 @@ FIXTURE(ipvlan_race)
 	int nr_cpus;
 	int cpus[64];
 	__u64 t_start;
+};
+
+FIXTURE(ipvlan_race)
+{
+	struct race r;
 };
 
 FIXTURE_VARIANT(ipvlan_race)
@@ -119,43 +124,46 @@ FIXTURE_VARIANT_ADD(ipvlan_race, del_lower_or_netns)
 
 FIXTURE_SETUP(ipvlan_race)
 {
+	struct race *r = &self->r;
 	cpu_set_t set;
 	int cpu;
 
-	self->kmsg_fd = -1;
-	topology_init(&self->t);
+	r->kmsg_fd = -1;
+	topology_init(&r->t);
 	if (tracer_err && tracer_unsupported)
 		SKIP(return, "%s", tracer_why);
 	ASSERT_EQ(0, tracer_err) TH_LOG("%s", tracer_why);
 	if (!tracer.per_netns_work)
-		SKIP(return, "kernel without per-netns unregistration (CONFIG_DEBUG_NET_SMALL_RTNL): no window to race");
+		SKIP(return,
+		     "kernel without per-netns unregistration (CONFIG_DEBUG_NET_SMALL_RTNL): no window");
 
 	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
-	for (cpu = 0; cpu < CPU_SETSIZE && self->nr_cpus < 64; cpu++)
+	for (cpu = 0; cpu < CPU_SETSIZE && r->nr_cpus < 64; cpu++)
 		if (CPU_ISSET(cpu, &set))
-			self->cpus[self->nr_cpus++] = cpu;
-	self->kmsg_fd = kmsg_open();
+			r->cpus[r->nr_cpus++] = cpu;
+	r->kmsg_fd = kmsg_open();
 }
 
 FIXTURE_TEARDOWN(ipvlan_race)
 {
+	struct race *r = &self->r;
 	int i;
 
-	for (i = 0; i < self->nr_actors; i++)
-		if (self->actors[i].pid > 0 && !self->actors[i].done)
-			kill(self->actors[i].pid, SIGKILL);
-	topology_free(&self->t);
-	if (self->kmsg_fd >= 0)
-		close(self->kmsg_fd);
+	for (i = 0; i < r->nr_actors; i++)
+		if (r->actors[i].pid > 0 && !r->actors[i].done)
+			kill(r->actors[i].pid, SIGKILL);
+	topology_free(&r->t);
+	if (r->kmsg_fd >= 0)
+		close(r->kmsg_fd);
 }
 
 /* Netns of the uppers built before the race: two in 0, 1 and 2 */
 static const int upper_netns[] = { 0, 0, 1, 1, 2, 2, 3, 4, 5, 6 };
 
 static void build(struct __test_metadata *_metadata,
-		  FIXTURE_DATA(ipvlan_race) *self, int it)
+		  struct race *r, int it)
 {
-	struct topology *t = &self->t;
+	struct topology *t = &r->t;
 	unsigned int inums[MAX_NETNS];
 	enum upper_link how;
 	const char *kind;
@@ -186,10 +194,10 @@ static void build(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, tracer_watch(&tracer, inums, t->nr_ns));
 }
 
-static struct actor *add_actor(FIXTURE_DATA(ipvlan_race) *self,
+static struct actor *add_actor(struct race *r,
 			       enum actor_kind kind, int ns)
 {
-	struct actor *a = &self->actors[self->nr_actors++];
+	struct actor *a = &r->actors[r->nr_actors++];
 
 	memset(a, 0, sizeof(*a));
 	a->kind = kind;
@@ -210,24 +218,24 @@ static int upper_in(const struct topology *t, int ns, int from)
 }
 
 /* Who races whom in iteration @it, each after which delay, on which CPU */
-static void plan(FIXTURE_DATA(ipvlan_race) *self, bool dismantle_lower,
+static void plan(struct race *r, bool dismantle_lower,
 		 int it)
 {
 	int max_delay = max_delays_us[(it / 2) % ARRAY_SIZE(max_delays_us)];
-	struct topology *t = &self->t;
+	struct topology *t = &r->t;
 	struct actor *a;
 	int i;
 
-	self->nr_actors = 0;
-	add_actor(self, dismantle_lower ? DISMANTLE_LOWER_NETNS : DEL_LOWER, 0);
-	a = add_actor(self, DEL_UPPER, 1);
+	r->nr_actors = 0;
+	add_actor(r, dismantle_lower ? DISMANTLE_LOWER_NETNS : DEL_LOWER, 0);
+	a = add_actor(r, DEL_UPPER, 1);
 	a->upper = upper_in(t, 1, 0);
-	a = add_actor(self, DEL_UPPER, 2);
+	a = add_actor(r, DEL_UPPER, 2);
 	a->upper = upper_in(t, 2, upper_in(t, 2, 0) + 1);
-	add_actor(self, DISMANTLE_UPPER_NETNS, 3);
-	add_actor(self, DISMANTLE_UPPER_NETNS, 4);
+	add_actor(r, DISMANTLE_UPPER_NETNS, 3);
+	add_actor(r, DISMANTLE_UPPER_NETNS, 4);
 	for (i = 5; i <= 6; i++) {
-		a = add_actor(self, NEW_UPPER, i);
+		a = add_actor(r, NEW_UPPER, i);
 		/* A socket in the lower's netns would keep it alive. */
 		a->how = i == 6 && !dismantle_lower ? UPPER_NET_NS_FD :
 						     UPPER_LINK_NETNSID;
@@ -236,17 +244,17 @@ static void plan(FIXTURE_DATA(ipvlan_race) *self, bool dismantle_lower,
 		snprintf(a->name, sizeof(a->name), "new%d", i);
 	}
 	if (!dismantle_lower) {
-		a = add_actor(self, DEL_UPPER, 0);
+		a = add_actor(r, DEL_UPPER, 0);
 		a->upper = upper_in(t, 0, 0);
 	}
 
 	/* Mostly the lower first, then the others within max_delay */
-	for (i = 0; i < self->nr_actors; i++) {
-		a = &self->actors[i];
+	for (i = 0; i < r->nr_actors; i++) {
+		a = &r->actors[i];
 		a->delay_us = max_delay ? random() % max_delay : 0;
 		if (i == 0 && it % 4 != 3)
 			a->delay_us = 0;
-		a->cpu = self->cpus[(i + it) % self->nr_cpus];
+		a->cpu = r->cpus[(i + it) % r->nr_cpus];
 	}
 }
 
@@ -278,7 +286,7 @@ static int act(struct topology *t, struct actor *a, struct mnl_socket *nl)
 }
 
 /* In the actor's process: keep only what it needs, wait, sleep, act. */
-static void __attribute__((noreturn))
+static void __noreturn
 actor_main(struct topology *t, struct actor *a, int go_fd)
 {
 	struct mnl_socket *nl = NULL;
@@ -329,15 +337,15 @@ static bool expected_err(const struct actor *a)
 	}
 }
 
-static void print_plan(FIXTURE_DATA(ipvlan_race) *self)
+static void print_plan(struct race *r)
 {
-	const struct topology *t = &self->t;
+	const struct topology *t = &r->t;
 	const struct actor *a;
 	int i;
 
 	fprintf(stderr, "# actors (released together from a barrier):\n");
-	for (i = 0; i < self->nr_actors; i++) {
-		a = &self->actors[i];
+	for (i = 0; i < r->nr_actors; i++) {
+		a = &r->actors[i];
 		fprintf(stderr, "#   %-28s %-6s netns %d  after %5d us on cpu %d: %s\n",
 			actor_names[a->kind],
 			a->kind == DEL_UPPER ? t->uppers[a->upper].name :
@@ -350,23 +358,23 @@ static void print_plan(FIXTURE_DATA(ipvlan_race) *self)
 
 /* One iteration; returns the number of ->dellink() calls on dying uppers. */
 static int race_once(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(ipvlan_race) *self, bool dismantle_lower,
+		     struct race *r, bool dismantle_lower,
 		     int it)
 {
-	struct topology *t = &self->t;
+	struct topology *t = &r->t;
 	int go[2], i, n, status, hits = 0;
 	struct actor *a;
 	__u64 deadline;
 	pid_t ret;
 
-	build(_metadata, self, it);
+	build(_metadata, r, it);
 	if (_metadata->exit_code)
 		return 0;
-	plan(self, dismantle_lower, it);
+	plan(r, dismantle_lower, it);
 
 	ASSERT_EQ(0, pipe(go));
-	for (i = 0; i < self->nr_actors; i++) {
-		a = &self->actors[i];
+	for (i = 0; i < r->nr_actors; i++) {
+		a = &r->actors[i];
 		a->pid = fork();
 		ASSERT_LE(0, a->pid);
 		if (!a->pid) {
@@ -375,17 +383,17 @@ static int race_once(struct __test_metadata *_metadata,
 		}
 	}
 	/* The dismantled netns are the actors' to drop now. */
-	for (i = 0; i < self->nr_actors; i++)
-		if (self->actors[i].kind == DISMANTLE_LOWER_NETNS ||
-		    self->actors[i].kind == DISMANTLE_UPPER_NETNS)
-			netns_close(&t->ns[self->actors[i].ns]);
-	self->t_start = now_ns();
+	for (i = 0; i < r->nr_actors; i++)
+		if (r->actors[i].kind == DISMANTLE_LOWER_NETNS ||
+		    r->actors[i].kind == DISMANTLE_UPPER_NETNS)
+			netns_close(&t->ns[r->actors[i].ns]);
+	r->t_start = now_ns();
 	close(go[1]);
 	close(go[0]);
 
 	deadline = now_ns() + TEARDOWN_BOUND_MS * 1000000ULL;
-	for (i = 0; i < self->nr_actors; i++) {
-		a = &self->actors[i];
+	for (i = 0; i < r->nr_actors; i++) {
+		a = &r->actors[i];
 		while ((ret = waitpid(a->pid, &status, WNOHANG)) == 0 &&
 		       now_ns() < deadline)
 			tracer_poll(&tracer, 10);
@@ -405,10 +413,10 @@ static int race_once(struct __test_metadata *_metadata,
 			u->tap_fd = -1;
 		}
 	}
-	wait_freed(&tracer, t, self->t_start);
+	wait_freed(&tracer, t, r->t_start);
 
-	for (i = 0; i < self->nr_actors; i++) {
-		a = &self->actors[i];
+	for (i = 0; i < r->nr_actors; i++) {
+		a = &r->actors[i];
 		EXPECT_TRUE(a->done) TH_LOG("iteration %d: %s %s has not returned within %d ms",
 					    it, actor_names[a->kind],
 					    a->kind == DEL_UPPER ?
@@ -422,7 +430,7 @@ static int race_once(struct __test_metadata *_metadata,
 	}
 	check_freed_once(_metadata, &tracer, t);
 	check_leftovers(_metadata, t, 0);
-	EXPECT_EQ(0, kmsg_splats(self->kmsg_fd));
+	EXPECT_EQ(0, kmsg_splats(r->kmsg_fd));
 
 	for (n = 0; n < tracer.nr_events; n++)
 		if (tracer.events[n].probe == PROBE_DELLINK &&
@@ -431,12 +439,12 @@ static int race_once(struct __test_metadata *_metadata,
 	if (_metadata->exit_code == KSFT_FAIL) {
 		TH_LOG("iteration %d failed (port mode %u)", it,
 		       t->lowers[0].mode);
-		print_plan(self);
-		print_timeline(&tracer, t, self->t_start);
+		print_plan(r);
+		print_timeline(&tracer, t, r->t_start);
 	}
-	for (i = 0; i < self->nr_actors; i++)
-		if (!self->actors[i].done)
-			kill(self->actors[i].pid, SIGKILL);
+	for (i = 0; i < r->nr_actors; i++)
+		if (!r->actors[i].done)
+			kill(r->actors[i].pid, SIGKILL);
 	/* The netns left are empty: the next iteration reuses them. */
 	topology_clear(t);
 	return hits;
@@ -451,13 +459,13 @@ TEST_F_TIMEOUT(ipvlan_race, competing_teardowns, 120)
 	srandom(1);
 	for (it = 0; it < ITERATIONS && now_ns() < budget; it++) {
 		dismantle = variant->dismantle_lower && it % 2;
-		hits = race_once(_metadata, self, dismantle, it);
+		hits = race_once(_metadata, &self->r, dismantle, it);
 		if (_metadata->exit_code == KSFT_FAIL)
 			break;
 		total_hits += hits;
 		iters_hit += !!hits;
 	}
-	TH_LOG("%d iterations; the window (->dellink() of a dying upper) was hit in %d of them, %d times",
+	TH_LOG("%d iterations; window (->dellink() of a dying upper) hit in %d, %d times",
 	       it, iters_hit, total_hits);
 }
 

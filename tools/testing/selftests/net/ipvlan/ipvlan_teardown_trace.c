@@ -42,12 +42,17 @@ static char tracer_why[256];
 /* Shared with the forked tests: a test that left a device behind */
 static char *bail;
 
-FIXTURE(ipvlan_teardown)
-{
+/* What a test builds and when its teardown began */
+struct teardown {
 	struct topology t;
 	int kmsg_fd;
 	__u64 t_start;
 	pid_t deleters[MAX_LOWERS];
+};
+
+FIXTURE(ipvlan_teardown)
+{
+	struct teardown td;
 };
 
 FIXTURE_VARIANT(ipvlan_teardown)
@@ -68,20 +73,21 @@ FIXTURE_VARIANT_ADD(ipvlan_teardown, netns8)
 
 FIXTURE_SETUP(ipvlan_teardown)
 {
-	struct topology *t = &self->t;
+	struct teardown *td = &self->td;
+	struct topology *t = &td->t;
 	unsigned int inums[MAX_NETNS];
 	const char *kind;
 	int i, l, err;
 
 	topology_init(t);
-	self->kmsg_fd = -1;
+	td->kmsg_fd = -1;
 	if (tracer_err && tracer_unsupported)
 		SKIP(return, "%s", tracer_why);
 	ASSERT_EQ(0, tracer_err) TH_LOG("%s", tracer_why);
 	ASSERT_EQ(0, bail[0]) TH_LOG("not run: %s", bail);
 
 	/* Splats are looked for from here on */
-	self->kmsg_fd = kmsg_open();
+	td->kmsg_fd = kmsg_open();
 	ASSERT_EQ(0, topology_netns(t, variant->nr_netns)) TH_LOG("netns: %m");
 	for (l = 0; l < (int)ARRAY_SIZE(modes); l++) {
 		err = topology_add_lower(t, modes[l]);
@@ -115,9 +121,9 @@ FIXTURE_SETUP(ipvlan_teardown)
 
 FIXTURE_TEARDOWN(ipvlan_teardown)
 {
-	topology_free(&self->t);
-	if (self->kmsg_fd >= 0)
-		close(self->kmsg_fd);
+	topology_free(&self->td.t);
+	if (self->td.kmsg_fd >= 0)
+		close(self->td.kmsg_fd);
 }
 
 /*
@@ -146,27 +152,26 @@ static void check_contexts(struct __test_metadata *_metadata,
 			       uninit->in_work ? "in" : "outside");
 		if (!in_work && deleters)
 			EXPECT_EQ(deleters[upper->lower], uninit->pid)
-				TH_LOG("%s uninitialised by %s (pid %u), not by the task deleting %s",
+				TH_LOG("%s uninitialised by %s (pid %u), not by %s's deleter",
 				       upper->name, uninit->comm, uninit->pid,
 				       t->lowers[upper->lower].name);
 	}
 }
 
 static void check_teardown(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(ipvlan_teardown) *self,
-			   const pid_t *deleters)
+			   struct teardown *td, const pid_t *deleters)
 {
-	struct topology *t = &self->t;
+	struct topology *t = &td->t;
 	const struct trace_event *e;
 	char lat[256] = "";
 	size_t used;
 	int i, n;
 
-	wait_freed(&tracer, t, self->t_start);
+	wait_freed(&tracer, t, td->t_start);
 	check_freed_once(_metadata, &tracer, t);
 	check_contexts(_metadata, t, deleters);
 	check_leftovers(_metadata, t, 0);
-	EXPECT_EQ(0, kmsg_splats(self->kmsg_fd));
+	EXPECT_EQ(0, kmsg_splats(td->kmsg_fd));
 
 	for (i = 0; i < t->nr_lowers; i++) {
 		e = tracer_find(&tracer, PROBE_FREE_NETDEV, t->ns[0].inum,
@@ -175,7 +180,7 @@ static void check_teardown(struct __test_metadata *_metadata,
 		if (e)
 			snprintf(lat + used, sizeof(lat) - used, " %s %.1f ms",
 				 t->lowers[i].name,
-				 (e->ts_ns - self->t_start) / 1e6);
+				 (e->ts_ns - td->t_start) / 1e6);
 		else
 			snprintf(lat + used, sizeof(lat) - used,
 				 " %s not freed", t->lowers[i].name);
@@ -187,13 +192,14 @@ static void check_teardown(struct __test_metadata *_metadata,
 		snprintf(bail, 256, "%s left a device the kernel cannot free",
 			 _metadata->name);
 	if (_metadata->exit_code == KSFT_FAIL)
-		print_timeline(&tracer, t, self->t_start);
+		print_timeline(&tracer, t, td->t_start);
 }
 
 /* Each lower is deleted by a child of its own; the children start together. */
 TEST_F_TIMEOUT(ipvlan_teardown, del_lower, 120)
 {
-	struct topology *t = &self->t;
+	struct teardown *td = &self->td;
+	struct topology *t = &td->t;
 	int go[2], status, err, i;
 	__u64 deadline;
 	pid_t ret;
@@ -201,9 +207,9 @@ TEST_F_TIMEOUT(ipvlan_teardown, del_lower, 120)
 
 	ASSERT_EQ(0, pipe(go));
 	for (i = 0; i < t->nr_lowers; i++) {
-		self->deleters[i] = fork();
-		ASSERT_LE(0, self->deleters[i]);
-		if (!self->deleters[i]) {
+		td->deleters[i] = fork();
+		ASSERT_LE(0, td->deleters[i]);
+		if (!td->deleters[i]) {
 			struct mnl_socket *nl;
 
 			close(go[1]);
@@ -214,20 +220,20 @@ TEST_F_TIMEOUT(ipvlan_teardown, del_lower, 120)
 			_exit(-rtnl_del_link(nl, t->lowers[i].ifindex));
 		}
 	}
-	self->t_start = now_ns();
+	td->t_start = now_ns();
 	close(go[1]);
 	close(go[0]);
-	check_teardown(_metadata, self, self->deleters);
+	check_teardown(_metadata, td, td->deleters);
 
 	deadline = now_ns() + 1000000000ULL;
 	for (i = 0; i < t->nr_lowers; i++) {
-		while ((ret = waitpid(self->deleters[i], &status, WNOHANG)) == 0 &&
+		while ((ret = waitpid(td->deleters[i], &status, WNOHANG)) == 0 &&
 		       now_ns() < deadline)
 			usleep(10000);
-		if (ret != self->deleters[i]) {
+		if (ret != td->deleters[i]) {
 			/* Stuck in the kernel: leave it, do not hang with it. */
-			kill(self->deleters[i], SIGKILL);
-			EXPECT_EQ(self->deleters[i], ret)
+			kill(td->deleters[i], SIGKILL);
+			EXPECT_EQ(td->deleters[i], ret)
 				TH_LOG("RTM_DELLINK %s has not returned",
 				       t->lowers[i].name);
 			continue;
@@ -241,9 +247,9 @@ TEST_F_TIMEOUT(ipvlan_teardown, del_lower, 120)
 /* Our fd and socket are the last references to the lowers' netns. */
 TEST_F_TIMEOUT(ipvlan_teardown, del_lower_netns, 120)
 {
-	self->t_start = now_ns();
-	netns_close(&self->t.ns[0]);
-	check_teardown(_metadata, self, NULL);
+	self->td.t_start = now_ns();
+	netns_close(&self->td.t.ns[0]);
+	check_teardown(_metadata, &self->td, NULL);
 }
 
 int main(int argc, char **argv)

@@ -35,7 +35,7 @@ struct net_device {
 
 /* In ipvlan.ko's BTF; ipvtap's private area starts with it too. */
 struct ipvl_dev {
-	_Bool dying;
+	__u8 dying;		/* bool */
 } __attribute__((preserve_access_index));
 
 struct {
@@ -70,15 +70,17 @@ static __u8 read_dying(struct net_device *dev)
 {
 	struct ipvl_dev *ipvlan;
 	unsigned long off;
-	_Bool dying;
+	__u8 dying;
 
 	if (!bpf_core_field_exists(ipvlan->dying))
 		return DYING_UNKNOWN;
-	if (bpf_core_field_exists(dev->priv))
+	if (bpf_core_field_exists(dev->priv)) {
 		off = bpf_core_field_offset(dev->priv);
-	else
-		off = (bpf_core_type_size(struct net_device) + NETDEV_ALIGN - 1) &
-		      ~(NETDEV_ALIGN - 1);
+	} else {
+		/* Before 6.12: aligned after struct net_device */
+		off = bpf_core_type_size(struct net_device);
+		off = (off + NETDEV_ALIGN - 1) & ~(NETDEV_ALIGN - 1);
+	}
 	ipvlan = (void *)dev + off;
 	if (bpf_core_read(&dying, sizeof(dying), &ipvlan->dying))
 		return DYING_UNKNOWN;

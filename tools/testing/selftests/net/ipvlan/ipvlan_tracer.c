@@ -66,62 +66,67 @@ static int ring_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-#define FAIL(err, ...) do {				\
-	snprintf(why, len, __VA_ARGS__);		\
-	return (err);					\
-} while (0)
+/* Say why in @why and return @err */
+static int fail(char *why, size_t len, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return err;
+}
 
 int tracer_open(struct tracer *tr, const char *obj_path, char *why, size_t len)
 {
 	__u64 t0 = now_ns();
 	struct bpf_program *prog;
-	int err;
+	int map_fd, err;
 
 	libbpf_set_print(libbpf_print);
 	tr->events = calloc(TRACER_MAX_EVENTS, sizeof(*tr->events));
 	if (!tr->events)
-		FAIL(-ENOMEM, "no memory for the events");
+		return fail(why, len, -ENOMEM, "no memory for the events");
 
 	tr->obj = bpf_object__open_file(obj_path, NULL);
 	if (!tr->obj)
-		FAIL(-errno, "cannot open %s: %s", obj_path, strerror(errno));
+		return fail(why, len, -errno, "cannot open %s: %s", obj_path, strerror(errno));
 	/* Attached by hand below, some only where the kernel has them */
 	bpf_object__for_each_program(prog, tr->obj)
 		bpf_program__set_autoattach(prog, false);
 	err = bpf_object__load(tr->obj);
 	if (err)
-		FAIL(err, "cannot load %s: %s", obj_path, strerror(-err));
+		return fail(why, len, err, "cannot load %s: %s", obj_path, strerror(-err));
 	tr->nets_fd = bpf_object__find_map_fd_by_name(tr->obj, "nets");
 	tr->stats_fd = bpf_object__find_map_fd_by_name(tr->obj, "stats");
-	tr->rb = ring_buffer__new(bpf_object__find_map_fd_by_name(tr->obj,
-								 "events"),
-				  ring_event, tr, NULL);
+	map_fd = bpf_object__find_map_fd_by_name(tr->obj, "events");
+	tr->rb = ring_buffer__new(map_fd, ring_event, tr, NULL);
 	if (tr->nets_fd < 0 || tr->stats_fd < 0 || !tr->rb)
-		FAIL(-ENOENT, "maps of %s not found", obj_path);
+		return fail(why, len, -ENOENT, "maps of %s not found", obj_path);
 
 	/* Without per-netns unregistration, rtnl_net_work_func() is absent. */
 	err = attach(tr, "trace_work_enter", true);
 	tr->per_netns_work = !err;
 	if (err && err != -ENOENT)
-		FAIL(err, "kprobe rtnl_net_work_func: %s", strerror(-err));
+		return fail(why, len, err, "kprobe rtnl_net_work_func: %s", strerror(-err));
 	if (!err) {
 		err = attach(tr, "trace_work_exit", false);
 		if (err)
-			FAIL(err, "kretprobe rtnl_net_work_func: %s",
+			return fail(why, len, err, "kretprobe rtnl_net_work_func: %s",
 			     strerror(-err));
 	}
 	err = attach(tr, "trace_ipvlan_uninit", false);
 	if (err)
-		FAIL(err, "kprobe ipvlan_uninit: %s", strerror(-err));
+		return fail(why, len, err, "kprobe ipvlan_uninit: %s", strerror(-err));
 	err = attach(tr, "trace_free_netdev", false);
 	if (err)
-		FAIL(err, "kprobe free_netdev: %s", strerror(-err));
+		return fail(why, len, err, "kprobe free_netdev: %s", strerror(-err));
 	err = attach(tr, "trace_ipvlan_dellink", false);
 	if (err)
-		FAIL(err, "kprobe ipvlan_link_delete: %s", strerror(-err));
+		return fail(why, len, err, "kprobe ipvlan_link_delete: %s", strerror(-err));
 	err = attach(tr, "trace_ipvtap_dellink", false);
 	if (err)
-		FAIL(err, "kprobe ipvtap_dellink: %s", strerror(-err));
+		return fail(why, len, err, "kprobe ipvtap_dellink: %s", strerror(-err));
 	tr->dellink = true;
 	tr->attach_ms = (now_ns() - t0) / 1e6;
 	return 0;
@@ -146,19 +151,19 @@ int tracer_start(struct tracer *tr, const char *obj_path, char *why,
 	memset(tr, 0, sizeof(*tr));
 	topology_init(&tr->drivers);
 	if (geteuid())
-		FAIL(-EPERM, "needs root");
+		return fail(why, len, -EPERM, "needs root");
 	err = preload_drivers(&tr->drivers, &kind);
 	if (err) {
 		/* Configured, yet it cannot be created: broken, not missing */
 		*unsupported = err == -EOPNOTSUPP &&
 			       !kernel_has_option(config_of(kind));
-		FAIL(err, "%s %s: %s", *unsupported ? "kernel without" :
+		return fail(why, len, err, "%s %s: %s", *unsupported ? "kernel without" :
 		     "cannot create a device of", kind, strerror(-err));
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		FAIL(-EOPNOTSUPP, "kernel without BTF (CONFIG_DEBUG_INFO_BTF)");
+		return fail(why, len, -EOPNOTSUPP, "kernel without BTF (CONFIG_DEBUG_INFO_BTF)");
 	if (access("/sys/bus/event_source/devices/kprobe", F_OK))
-		FAIL(-EOPNOTSUPP, "kernel without kprobes (CONFIG_KPROBE_EVENTS)");
+		return fail(why, len, -EOPNOTSUPP, "kernel without kprobes (CONFIG_KPROBE_EVENTS)");
 	*unsupported = false;
 	return tracer_open(tr, obj_path, why, len);
 }
