@@ -12,25 +12,26 @@
 # a bounded wait, the command that tears down returns (a lower is freed only
 # once its uppers released it), and the kernel logs no splat meanwhile.
 #
-#   ns1: veth0 <-> veth1  lower in mode l2:  ipvl0 (ns1), ipvl0 (ns2), ipvt0 (ns3)
-#        veth2 <-> veth3  lower in mode l3:  ipvl2 (ns1), ipvl2 (ns2), ipvt2 (ns3)
-#        veth4 <-> veth5  lower in mode l3s: ipvl4 (ns1), ipvl4 (ns2), ipvt4 (ns3)
+#   ns1: veth0 <-> veth1  lower in mode l2:  ipvl0_1 (ns1), ipvl0_2 (ns2), ipvt0_3 (ns3)
+#        veth2 <-> veth3  lower in mode l3:  ipvl2_1 (ns1), ipvl2_2 (ns2), ipvt2_3 (ns3)
+#        veth4 <-> veth5  lower in mode l3s: ipvl4_1 (ns1), ipvl4_2 (ns2), ipvt4_3 (ns3)
 #
-# (ipvlN: ipvlan, ipvtN: ipvtap; the mode belongs to the lower's port.)
-# The uppers in ns2 and ns3 are created from ns1 with "netns nsX", or from
-# their own netns with "link-netns ns1".
+# ipvl are ipvlan, ipvt ipvtap devices; the mode belongs to the lower's
+# port. Names differ across netns: on older kernels (6.1), "ip link add
+# NAME ... netns X" fails if NAME exists where the request comes from. The uppers in ns2 are created from ns1 ("link vethN netns ns2"),
+# those in ns3 from ns3 ("link vethN link-netns ns1") where iproute2 can
+# (6.2 and newer), else like ns2's. Every upper has an IPv4 and an IPv6
+# address. Commands go through "ip -batch": each process costs much on
+# slow debug kernels.
 
 # shellcheck source=tools/testing/selftests/net/lib.sh
 source "$(dirname "$0")"/../lib.sh
 
 ALL_TESTS="
 	del_lower
-	del_lower_link_netns
 	del_lower_netns
-	del_lower_netns_link_netns
 	del_upper_netns
 	move_lower
-	unload_lower_driver
 	no_device_waiting
 "
 
@@ -46,85 +47,130 @@ EXPECT_GONE=()
 # When the last netns dismantle began: its devices go asynchronously.
 LAST_DISMANTLE=0
 START_MARKER=
-# iproute2 that resolves "link" inside "link-netns" (6.2 and newer)
-HAVE_LINK_NETNS=
+# yes, no, or empty until the first topology tried link-netns
+LINK_NETNS=
 # Set when a teardown left a device behind: the kernel then holds devices
 # it cannot free, and further tests could block in the kernel for good.
 BAIL=
+# The name of a test whose teardown chose among ways, if not run_test's
+TEARDOWN_DESC=
 
 kmsg()
 {
 	echo "<6>ipvlan_netns_teardown: $*" > /dev/kmsg 2>/dev/null
 }
 
-# The "link add" lines of the uppers of every lower in netns $1, created
-# from ns1 ("netns") or from $1 ("link-netns").
+# Create netns, named after the variables given, in one process (lib.sh's
+# setup_ns() takes four per netns), and delete them at the end of the scope.
+netns_create()
+{
+	local var names=()
+
+	for var in "$@"; do
+		printf -v "$var" '%s-%s-%s' "${var,,}" "$$" "$RANDOM"
+		names+=("${!var}")
+	done
+	printf 'netns add %s\n' "${names[@]}" | ip -batch - || return
+	defer netns_delete "${names[@]}"
+}
+
+netns_delete()
+{
+	local ns existing
+
+	existing=$(ip netns list)
+	for ns in "$@"; do
+		grep -q "^$ns\\( \\|$\\)" <<<"$existing" && echo "netns del $ns"
+	done | ip -batch - 2>/dev/null
+}
+
+# Set variable $1 to the name of lower $3's upper in netns $2 (without a
+# subshell: each process costs on slow debug kernels).
+upper_name()
+{
+	case "$2" in
+	"$NS1") printf -v "$1" 'ipvl%s_1' "${3#veth}" ;;
+	"$NS2") printf -v "$1" 'ipvl%s_2' "${3#veth}" ;;
+	*) printf -v "$1" 'ipvt%s_3' "${3#veth}" ;;
+	esac
+}
+
+# "link add" lines of the uppers in netns $1, run in netns $2
 upper_cmds()
 {
-	local ns=$1 how=$2 i lower type name place
+	local ns=$1 where=$2 i type name place=
 
 	for i in "${!LOWERS[@]}"; do
-		lower=${LOWERS[$i]}
-		type="ipvlan mode ${MODES[$i]}"
-		name=ipvl${lower#veth}
-		if [ "$ns" = "$NS3" ]; then
-			type="ipvtap mode ${MODES[$i]}"
-			name=ipvt${lower#veth}
-		fi
-		if [ "$ns" = "$NS1" ]; then
-			place=
-		elif [ "$how" = link-netns ]; then
-			place="link-netns $NS1"
-		else
+		type=ipvlan
+		[ "$ns" = "$NS3" ] && type=ipvtap
+		upper_name name "$ns" "${LOWERS[$i]}"
+		if [ "$ns" != "$where" ]; then
 			place="netns $ns"
+		elif [ "$ns" != "$NS1" ]; then
+			place="link-netns $NS1"
 		fi
-		echo "link add $name link $lower $place type $type"
+		echo "link add $name link ${LOWERS[$i]} $place type $type mode ${MODES[$i]}"
 	done
 }
 
-# Addresses give each upper state of its own to free.
+# Address, and up, lines of the uppers in netns $1, the $2-th netns
 upper_addr_cmds()
 {
-	local ns=$1 k=$2 lower name
+	local ns=$1 k=$2 lower n name
 
 	for lower in "${LOWERS[@]}"; do
-		name=ipvl${lower#veth}
-		[ "$ns" = "$NS3" ] && name=ipvt${lower#veth}
-		echo "addr add 192.0.2.$((10 * k + ${lower#veth}))/24 dev $name"
-		echo "addr add 2001:db8::$((10 * k + ${lower#veth}))/64 dev $name nodad"
+		n=${lower#veth}
+		upper_name name "$ns" "$lower"
+		echo "addr add 192.0.2.$((10 * k + n))/24 dev $name"
+		echo "addr add 2001:db8::$((10 * k + n))/64 dev $name nodad"
 		echo "link set $name up"
 	done
 }
 
-# The topology, its uppers in other netns created the way $1 says.
+# The uppers of ns3 from ns3 itself. Older iproute2 accepts "link-netns"
+# but looks the link up in the wrong netns: try once, then remember.
+ns3_link_netns()
+{
+	[ "$LINK_NETNS" = no ] && return 1
+	if { upper_cmds "$NS3" "$NS3"; upper_addr_cmds "$NS3" 3; } |
+	   ip -n "$NS3" -batch - 2>/dev/null; then
+		LINK_NETNS=yes
+		return 0
+	fi
+	[ "$LINK_NETNS" = yes ] && return 2
+	LINK_NETNS=no
+	log_test_skip "uppers created with link-netns" \
+		"iproute2 $(ip -V | sed -n 's/.*iproute2-\([^ ,]*\).*/\1/p') looks up 'link' outside link-netns"
+	return 1
+}
+
 topo_create()
 {
-	local how=$1 lower ns k
+	local lower rc
 
-	setup_ns NS1 NS2 NS3 || return
-	defer cleanup_ns "$NS1" "$NS2" "$NS3"
-
+	netns_create NS1 NS2 NS3 || return
 	{
 		for lower in "${LOWERS[@]}"; do
 			echo "link add $lower type veth peer name veth$((${lower#veth} + 1))"
 			echo "link set $lower up"
 		done
-		upper_cmds "$NS1" "$how"
-		[ "$how" = netns ] && upper_cmds "$NS2" netns && upper_cmds "$NS3" netns
+		upper_cmds "$NS1" "$NS1"
+		upper_addr_cmds "$NS1" 1
+		upper_cmds "$NS2" "$NS1"
 	} | ip -n "$NS1" -batch - || return
-	if [ "$how" = link-netns ]; then
-		upper_cmds "$NS2" link-netns | ip -n "$NS2" -batch - || return
-		upper_cmds "$NS3" link-netns | ip -n "$NS3" -batch - || return
+	ns3_link_netns
+	rc=$?
+	if [ "$rc" = 1 ]; then
+		upper_cmds "$NS3" "$NS1" | ip -n "$NS1" -batch - &&
+		upper_addr_cmds "$NS3" 3 | ip -n "$NS3" -batch - || return
+	elif [ "$rc" != 0 ]; then
+		return 1
 	fi
-	k=1
-	for ns in "$NS1" "$NS2" "$NS3"; do
-		upper_addr_cmds "$ns" "$k" | ip -n "$ns" -batch - || return
-		k=$((k + 1))
-	done
+	upper_addr_cmds "$NS2" 2 | ip -n "$NS2" -batch -
 }
 
-# "netns:device" of every upper of the topology, one a line, and of the
-# lowers and their peers if $1 is "all".
+# "netns:device" of every upper, one a line, and of the lowers and their
+# peers if $1 is "all".
 topo_devices()
 {
 	local lower n
@@ -132,7 +178,7 @@ topo_devices()
 	for lower in "${LOWERS[@]}"; do
 		n=${lower#veth}
 		[ "$1" = all ] && printf '%s\n' "$NS1:$lower" "$NS1:veth$((n + 1))"
-		printf '%s\n' "$NS1:ipvl$n" "$NS2:ipvl$n" "$NS3:ipvt$n"
+		printf '%s\n' "$NS1:ipvl${n}_1" "$NS2:ipvl${n}_2" "$NS3:ipvt${n}_3"
 	done
 }
 
@@ -217,21 +263,25 @@ check_all_gone()
 	fi
 }
 
+# The kernel log since marker $1 holds no splat
 check_no_splat()
 {
-	local marker=$1 splat
+	local log splat
 
-	splat=$(dmesg | sed -n "/$marker/,\$p" | grep -E "$SPLAT_RE" | head -n 3)
+	log=$(dmesg)
+	log=${log#*"$1"}
+	splat=$(grep -E "$SPLAT_RE" <<<"$log" | head -n 3)
 	[ -z "$splat" ]
 	check_err $? "kernel splat: $splat"
 }
 
-# Build the topology (uppers created the $2 way), run teardown $1, and
-# check that EXPECT_GONE goes and no splat shows. $3: the test's name.
+# Build the topology, run teardown $1, check that EXPECT_GONE goes and no
+# splat shows, and report as test $2.
 run_test()
 {
-	local teardown=$1 how=$2 desc=$3 marker
+	local teardown=$1 desc=$2 marker
 
+	TEARDOWN_DESC=
 	RET=0
 	retmsg=
 	EXPECT_GONE=()
@@ -240,21 +290,17 @@ run_test()
 		log_test "$desc"
 		return
 	fi
-	if [ "$how" = link-netns ] && [ "$HAVE_LINK_NETNS" != yes ]; then
-		log_test_skip "$desc" "iproute2 $(ip -V | sed -n 's/.*iproute2-\([^ ,]*\).*/\1/p') looks up 'link' outside link-netns"
-		return
-	fi
 	marker="ipvlan_netns_teardown: $desc start $$"
 	kmsg "$desc start $$"
 
-	if ! topo_create "$how"; then
+	if ! topo_create; then
 		check_err 1 "cannot create the topology"
 	else
 		"$teardown"
 		[ ${#EXPECT_GONE[@]} -gt 0 ] && check_all_gone
 		check_no_splat "$marker"
 	fi
-	log_test "$desc"
+	log_test "${TEARDOWN_DESC:-$desc}"
 }
 
 teardown_del_lower()
@@ -265,12 +311,7 @@ teardown_del_lower()
 
 del_lower()
 {
-	run_test teardown_del_lower netns "ip link del: lowers and uppers go (uppers made with netns)"
-}
-
-del_lower_link_netns()
-{
-	run_test teardown_del_lower link-netns "ip link del: lowers and uppers go (uppers made with link-netns)"
+	run_test teardown_del_lower "ip link del of the lowers: lowers and uppers go"
 }
 
 teardown_del_lower_netns()
@@ -281,22 +322,18 @@ teardown_del_lower_netns()
 
 del_lower_netns()
 {
-	run_test teardown_del_lower_netns netns "ip netns del of the lowers' netns: uppers go (netns)"
-}
-
-del_lower_netns_link_netns()
-{
-	run_test teardown_del_lower_netns link-netns "ip netns del of the lowers' netns: uppers go (link-netns)"
+	run_test teardown_del_lower_netns "ip netns del of the lowers' netns: uppers go"
 }
 
 # An upper's netns goes first: the lowers and the other uppers stay, each
-# lower takes a new upper, and deleting the lowers still takes every upper.
+# lower takes a new upper, then unloading veth (or, where it cannot be
+# unloaded, deleting the lowers) takes every upper.
 teardown_del_upper_netns()
 {
 	local lower missing stay
 
 	mapfile -t stay < <(topo_devices all | grep -v "^$NS2:")
-	EXPECT_GONE=("$NS2:ipvl0" "$NS2:ipvl2" "$NS2:ipvl4")
+	mapfile -t EXPECT_GONE < <(topo_devices | grep "^$NS2:")
 	run_bounded ip netns del "$NS2" || return
 	check_all_gone
 	missing=$(devs_check -m "${stay[@]}")
@@ -306,14 +343,33 @@ teardown_del_upper_netns()
 		echo "link add new${lower#veth} link $lower netns $NS3 type ipvlan mode l2"
 	done | ip -n "$NS1" -batch -
 	check_err $? "a lower does not take a new upper"
+	log_test "ip netns del of an upper's netns: lowers and other uppers stay"
+	RET=0
+	retmsg=
 
 	EXPECT_GONE=("${stay[@]}" "$NS3:new0" "$NS3:new2" "$NS3:new4")
-	del_lowers "$NS1"
+	TEARDOWN_DESC="ip link del of the lowers, then: every upper goes"
+	if veth_unloadable; then
+		TEARDOWN_DESC="modprobe -r veth, then: lowers and uppers go"
+		run_bounded modprobe -r veth
+	else
+		del_lowers "$NS1"
+	fi
+}
+
+# Whether unloading veth would only take this test's devices
+veth_unloadable()
+{
+	modinfo -F filename veth 2>/dev/null | grep -q '\.ko' || return 1
+	[ "$(cat /sys/module/veth/refcnt 2>/dev/null)" = 0 ] || return 1
+	! (ip -o link show type veth; ip -all netns exec ip -o link show type veth) 2>/dev/null |
+		grep -v "^netns: " | grep -qv ' veth[0-5]@'
 }
 
 del_upper_netns()
 {
-	run_test teardown_del_upper_netns netns "ip netns del of an upper's netns first, then the lowers"
+	run_test teardown_del_upper_netns \
+		"ip netns del of an upper's netns, then the lowers: every upper goes"
 }
 
 # The lowers move to another netns (their uppers stay), then go there.
@@ -321,8 +377,7 @@ teardown_move_lower()
 {
 	local lower missing
 
-	setup_ns NS4 || return
-	defer cleanup_ns "$NS4"
+	netns_create NS4 || return
 	for lower in "${LOWERS[@]}"; do
 		echo "link set $lower netns $NS4"
 	done | ip -n "$NS1" -batch -
@@ -338,31 +393,7 @@ teardown_move_lower()
 
 move_lower()
 {
-	run_test teardown_move_lower netns "lowers moved to another netns, then deleted there"
-}
-
-# Unloading veth unregisters every veth device, and with them the uppers.
-teardown_unload_lower_driver()
-{
-	mapfile -t EXPECT_GONE < <(topo_devices all)
-	run_bounded modprobe -r veth
-}
-
-unload_lower_driver()
-{
-	local others
-
-	if ! modinfo -F filename veth 2>/dev/null | grep -q '\.ko'; then
-		log_test_skip "modprobe -r veth: lowers and uppers go" "veth is not a module"
-		return
-	fi
-	others=$( (ip -o link show type veth; ip -all netns exec ip -o link show type veth) 2>/dev/null |
-		grep -c '^[0-9]*: ')
-	if [ "$others" -gt 0 ]; then
-		log_test_skip "modprobe -r veth: lowers and uppers go" "veth devices other than this test's exist"
-		return
-	fi
-	run_test teardown_unload_lower_driver netns "modprobe -r veth: lowers and uppers go"
+	run_test teardown_move_lower "lowers moved to another netns, then deleted there"
 }
 
 # Teardown through netns dismantle is asynchronous: a device still
@@ -379,21 +410,6 @@ no_device_waiting()
 	log_test "no splat, no device waiting for references after all tests"
 }
 
-# Older iproute2 accepts "link-netns" on "link add" but looks the link up
-# in the wrong netns, so try it once rather than trusting its help text.
-probe_link_netns()
-{
-	local ret
-
-	setup_ns PROBE_A PROBE_B || return
-	ip -n "$PROBE_A" link add pv0 type veth peer name pv1 &&
-	ip -n "$PROBE_B" link add pv2 link pv0 link-netns "$PROBE_A" \
-		type ipvlan &>/dev/null
-	ret=$?
-	cleanup_ns "$PROBE_A" "$PROBE_B"
-	return $ret
-}
-
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: need root"
 	exit "$ksft_skip"
@@ -402,15 +418,10 @@ if ! ip link help 2>&1 | grep -q ipvlan; then
 	echo "SKIP: iproute2 without ipvlan support"
 	exit "$ksft_skip"
 fi
-if ! modprobe -q ipvtap && ! ip link help ipvtap &>/dev/null; then
-	echo "SKIP: kernel without ipvtap (CONFIG_IPVTAP)"
-	exit "$ksft_skip"
-fi
 
 trap defer_scopes_cleanup EXIT
 START_MARKER="ipvlan_netns_teardown: start $$"
 kmsg "start $$"
-probe_link_netns && HAVE_LINK_NETNS=yes
 
 tests_run
 

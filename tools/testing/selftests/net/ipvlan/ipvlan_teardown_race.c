@@ -28,6 +28,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,8 +45,13 @@
 #define BPF_OBJ		"ipvlan_tracer.bpf.o"
 #define NR_NETNS	6	/* besides the lower's */
 #define ITERATIONS	24
-/* Stop iterating after this, on slow machines */
-#define RACE_BUDGET_MS	30000
+/*
+ * Stop iterating after this per variant, on slow machines. For soak runs,
+ * IPVLAN_RACE_SECONDS=N iterates for N seconds per variant instead, with
+ * no bound on the number of iterations.
+ */
+#define RACE_BUDGET_S	15
+#define RACE_TIMEOUT_S	120
 #define MAX_ACTORS	8
 /* ifindex of the first upper created during the race */
 #define NEW_IFINDEX	500
@@ -450,14 +456,22 @@ static int race_once(struct __test_metadata *_metadata,
 	return hits;
 }
 
-TEST_F_TIMEOUT(ipvlan_race, competing_teardowns, 120)
+static int soak_seconds(void)
 {
-	__u64 budget = now_ns() + RACE_BUDGET_MS * 1000000ULL;
+	const char *s = getenv("IPVLAN_RACE_SECONDS");
+
+	return s ? atoi(s) : 0;
+}
+
+TEST_F_TIMEOUT(ipvlan_race, competing_teardowns, RACE_TIMEOUT_S)
+{
+	int soak = soak_seconds(), max_iters = soak > 0 ? INT_MAX : ITERATIONS;
+	__u64 budget = now_ns() + (soak > 0 ? soak : RACE_BUDGET_S) * 1000000000ULL;
 	int it, hits, iters_hit = 0, total_hits = 0;
 	bool dismantle;
 
 	srandom(1);
-	for (it = 0; it < ITERATIONS && now_ns() < budget; it++) {
+	for (it = 0; it < max_iters && now_ns() < budget; it++) {
 		dismantle = variant->dismantle_lower && it % 2;
 		hits = race_once(_metadata, &self->r, dismantle, it);
 		if (_metadata->exit_code == KSFT_FAIL)
@@ -471,7 +485,14 @@ TEST_F_TIMEOUT(ipvlan_race, competing_teardowns, 120)
 
 int main(int argc, char **argv)
 {
+	struct __fixture_metadata *f;
+	struct __test_metadata *test;
 	int ret;
+
+	/* A soak run needs a test timeout beyond its duration */
+	for (f = __fixture_list; soak_seconds() > 0 && f; f = f->next)
+		for (test = f->tests; test; test = test->next)
+			test->timeout = soak_seconds() + RACE_TIMEOUT_S;
 
 	tracer_err = tracer_start(&tracer, BPF_OBJ, tracer_why,
 				  sizeof(tracer_why), &tracer_unsupported);
