@@ -366,10 +366,11 @@ static int race_once(struct __test_metadata *_metadata,
 {
 	struct topology *t = &r->t;
 	int go[2], i, n, status, hits = 0;
+	__u64 deadline, t_build, t_freed;
 	struct actor *a;
-	__u64 deadline;
 	pid_t ret;
 
+	t_build = now_ns();
 	build(_metadata, r, it);
 	if (_metadata->exit_code)
 		return 0;
@@ -417,6 +418,7 @@ static int race_once(struct __test_metadata *_metadata,
 		}
 	}
 	wait_freed(&tracer, t, r->t_start);
+	t_freed = now_ns();
 
 	for (i = 0; i < r->nr_actors; i++) {
 		a = &r->actors[i];
@@ -439,6 +441,11 @@ static int race_once(struct __test_metadata *_metadata,
 		if (tracer.events[n].probe == PROBE_DELLINK &&
 		    tracer.events[n].dying == 1)
 			hits++;
+	/* Progress, and where the time of an iteration goes */
+	TH_LOG("iteration %d: build %llu ms, teardown %llu ms, checks %llu ms, window hit %d",
+	       it, (r->t_start - t_build) / 1000000ULL,
+	       (t_freed - r->t_start) / 1000000ULL,
+	       (now_ns() - t_freed) / 1000000ULL, hits);
 	if (_metadata->exit_code == KSFT_FAIL) {
 		TH_LOG("iteration %d failed (port mode %u)", it,
 		       t->lowers[0].mode);
