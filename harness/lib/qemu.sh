@@ -45,10 +45,29 @@ qemu_run()
 		tail -n +1 -f --pid="$qpid" "$rundir/console.log" &
 		tpid=$!
 	fi
+	# Background jobs of a script ignore SIGINT: stop QEMU ourselves.
+	# shellcheck disable=SC2064 # the values are known now
+	trap "qemu_stop $qpid '$tpid' '$rundir' 130" INT
+	# shellcheck disable=SC2064
+	trap "qemu_stop $qpid '$tpid' '$rundir' 143" TERM
 	wait "$qpid"
 	rc=$?
+	trap - INT TERM
 	[ -n "$tpid" ] && wait "$tpid" 2>/dev/null
 	return "$rc"
+}
+
+# On Ctrl-C or SIGTERM: end QEMU (timeout passes SIGTERM on to it) and the
+# console tail, say where the partial log is, exit 130 or 143.
+qemu_stop()
+{
+	local qpid=$1 tpid=$2 rundir=$3 rc=$4
+
+	kill -TERM "$qpid" 2>/dev/null
+	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null
+	wait "$qpid" 2>/dev/null
+	msg "interrupted: QEMU stopped; partial console log: $rundir/console.log"
+	exit "$rc"
 }
 
 # KVM hangs on some hosts: boot the initramfs alone with a short bound and

@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Bad options to the runners end at once with exit 2 and one line that
+# says what is wrong, before anything is downloaded, built or booted.
+# shellcheck source=harness/lib/common.sh
+source "$(dirname "$0")/../lib/common.sh"
+
+fail=0
+
+# $1: what is wrong; the rest: the command
+expect_usage_error()
+{
+	local what=$1 out rc start=$SECONDS
+
+	shift
+	out=$(timeout 20 "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" != 2 ] || [ "$(wc -l <<<"$out")" != 1 ] ||
+	   [[ "$out" != *"$what"* ]] || [ $((SECONDS - start)) -gt 5 ]; then
+		echo "not ok: $*: exit $rc after $((SECONDS - start)) s: $out"
+		fail=1
+	fi
+}
+
+expect_usage_error "--timeout needs a number" "$HARNESS_DIR/vmtest" --timeout abc
+expect_usage_error "--kernel: 'nope'" "$HARNESS_DIR/vmtest" -k nope
+expect_usage_error "--modules: '/nonexistent'" "$HARNESS_DIR/vmtest" -k old -m /nonexistent
+expect_usage_error "--kernel-tree: '/nonexistent'" "$HARNESS_DIR/vmtest" -t /nonexistent
+expect_usage_error "N must be a positive number" "$HARNESS_DIR/soak" x
+[ "$fail" = 0 ] && echo "ok: options"
+exit "$fail"
