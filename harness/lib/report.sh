@@ -107,6 +107,13 @@ ktap_count()
 			}
 			nested = 0
 			nested_fail_since = nfail
+			next
+		}
+		# a test program run directly, not by the kselftest runner
+		/^(not )?ok [0-9]+ / {
+			if ($1 == "not" && $0 !~ /# SKIP/) nfail++
+			else if ($0 ~ /# SKIP/) nskip++
+			else npass++
 		}
 		END { printf("%d %d %d\n", npass, nfail, nskip) }' "$1"
 }

@@ -67,6 +67,16 @@ expect "log_test splat attributed to the next TEST line" "$out" \
 	"ipvlan_netns_teardown.sh | ip link del: lowers and uppers go | list_del corruption, ffff888001234567->next is LIST_POISON1"
 expect "log_test lines counted" "$(ktap_count "$tmp/c3")" "1 1 0"
 
+# A program run directly (vmtest -- ./prog): its own KTAP lines count
+cat >"$tmp/c4" <<'EOT'
+TAP version 13
+1..3
+ok 1 ipvlan_race.del_lower.competing_teardowns
+not ok 2 ipvlan_race.del_lower_or_netns.competing_teardowns
+ok 3 ipvlan_race.other # SKIP no reason
+EOT
+expect "KTAP lines of a program run directly" "$(ktap_count "$tmp/c4")" "1 1 1"
+
 # Per-program guest time from the timestamped log
 cat >"$tmp/ts" <<'EOT'
 100.0 # selftests: net/ipvlan: a.sh
