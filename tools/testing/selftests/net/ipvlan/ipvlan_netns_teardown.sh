@@ -18,9 +18,10 @@
 #
 # ipvl are ipvlan, ipvt ipvtap devices; the mode belongs to the lower's
 # port. Names differ across netns: on older kernels (6.1), "ip link add
-# NAME ... netns X" fails if NAME exists where the request comes from. The uppers in ns2 are created from ns1 ("link vethN netns ns2"),
-# those in ns3 from ns3 ("link vethN link-netns ns1") where iproute2 can
-# (6.2 and newer), else like ns2's. Every upper has an IPv4 and an IPv6
+# NAME ... netns X" fails if NAME exists where the request comes from.
+# The uppers in ns2 are created from ns1 ("link vethN netns ns2"), those
+# in ns3 from ns3 ("link vethN link-netns ns1") where iproute2 can (6.2
+# and newer), else like ns2's. Every upper has an IPv4 and an IPv6
 # address. Commands go through "ip -batch": each process costs much on
 # slow debug kernels.
 
@@ -176,12 +177,14 @@ topo_create()
 # peers if $1 is "all".
 topo_devices()
 {
-	local lower n
+	local lower ns name
 
 	for lower in "${LOWERS[@]}"; do
-		n=${lower#veth}
-		[ "$1" = all ] && printf '%s\n' "$NS1:$lower" "$NS1:veth$((n + 1))"
-		printf '%s\n' "$NS1:ipvl${n}_1" "$NS2:ipvl${n}_2" "$NS3:ipvt${n}_3"
+		[ "$1" = all ] && printf '%s\n' "$NS1:$lower" "$NS1:veth$((${lower#veth} + 1))"
+		for ns in "$NS1" "$NS2" "$NS3"; do
+			upper_name name "$ns" "$lower"
+			echo "$ns:$name"
+		done
 	done
 }
 

@@ -493,14 +493,14 @@ TEST_F_TIMEOUT(ipvlan_race, competing_teardowns, RACE_TIMEOUT_S)
 
 int main(int argc, char **argv)
 {
+	int soak = soak_seconds(), ret;
 	struct __fixture_metadata *f;
 	struct __test_metadata *test;
-	int ret;
 
 	/* A soak run needs a test timeout beyond its duration */
-	for (f = __fixture_list; soak_seconds() > 0 && f; f = f->next)
+	for (f = __fixture_list; soak > 0 && f; f = f->next)
 		for (test = f->tests; test; test = test->next)
-			test->timeout = soak_seconds() + RACE_TIMEOUT_S;
+			test->timeout = soak + RACE_TIMEOUT_S;
 
 	tracer_err = tracer_start(&tracer, BPF_OBJ, tracer_why,
 				  sizeof(tracer_why), &tracer_unsupported);
