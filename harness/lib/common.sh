@@ -19,6 +19,12 @@ msg()
 	printf '[%s] %s\n' "${0##*/}" "$*" >&2
 }
 
+# The run directory that vmtest named in its output file $1 ("log in DIR")
+vmtest_rundir()
+{
+	sed -n 's/.*, log in \(.*\)$/\1/p' "$1" | tail -n 1
+}
+
 die()
 {
 	msg "error: $*"

@@ -24,7 +24,7 @@ interrupt()
 	"$HARNESS_DIR/vmtest" -q -k distro >"$out" 2>&1 &
 	pid=$!
 	for _ in $(seq 300); do
-		rundir=$(sed -n 's/.*, log in \(.*\)$/\1/p' "$out")
+		rundir=$(vmtest_rundir "$out")
 		[ -n "$rundir" ] && pgrep -f "qemu-system.*$rundir" >/dev/null && break
 		sleep 1
 	done
