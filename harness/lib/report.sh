@@ -178,3 +178,32 @@ case_results()
 		}
 		/^vmtest: exit status/ { finished = 1 }' "$rundir/console.log"
 }
+
+# Print the trace buffers that the kernel dumped on its way down
+# (ftrace_dump_on_oops) in console log $1, each cut to its last $2 lines:
+# the timeline a test kept of what led to the crash. Empty ones are left
+# out (a panic after an oops dumps the buffers a second time).
+oops_trace_dumps()
+{
+	awk -v keep="${2:-80}" '
+		function flush(    i, from) {
+			if (n) {
+				print header
+				from = n > keep ? n - keep : 0
+				if (from) printf("  (%d earlier lines)\n", from)
+				for (i = from; i < n; i++) print "  " line[i % keep]
+			}
+			n = 0
+			inside = 0
+		}
+		{ sub(/\r$/, ""); sub(/^\[ *[0-9]+\.[0-9]+\](\[ *[A-Z]?[0-9]+\])? /, "") }
+		/^Dumping ftrace (instance [^ ]+ )?buffer:$/ {
+			flush()
+			header = $0; seps = 0; inside = 1; next
+		}
+		!inside { next }
+		/^ *\(ftrace buffer empty\)$/ { flush(); next }
+		/^-+$/ { if (++seps == 2) flush(); next }
+		{ line[n++ % keep] = $0 }
+		END { flush() }' "$1"
+}

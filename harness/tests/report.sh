@@ -87,6 +87,25 @@ EOT
 expect "program times" "$(program_times "$tmp/ts" | tr -s ' ')" \
 	"$(printf ' 12.5 ok a.sh\n 37.5 FAIL b\n 50.0 total')"
 
+# The trace a test kept for an oops, dumped as the kernel went down
+cat >"$tmp/c5" <<'EOT'
+[ 40.0][ T7] list_del corruption, ffff888001234567->prev is LIST_POISON2
+[ 40.1][ T7] Dumping ftrace instance ipvlan_race buffer:
+[ 40.1][ T7] ---------------------------------
+[ 40.2][ T7] CPU:1 [LOST 3 EVENTS]
+[ 40.2][ T7] ip-88 1..... 9us : tracing_mark_write: iteration 2
+[ 40.3][ T7] ip-89 0..... 12us : ipvlan_dellink: (ipvlan_link_delete+0x0/0x90) name="ipvl2" dying=1
+[ 40.3][ T7] ---------------------------------
+[ 40.4][ T7] Dumping ftrace instance ipvlan_race buffer:
+[ 40.4][ T7]    (ftrace buffer empty)
+[ 40.4][ T7] Kernel panic - not syncing: Fatal exception
+EOT
+expect "trace dump on oops, cut to its last lines" "$(oops_trace_dumps "$tmp/c5" 2)" \
+	"$(printf '%s\n' 'Dumping ftrace instance ipvlan_race buffer:' '  (1 earlier lines)' \
+		'  ip-88 1..... 9us : tracing_mark_write: iteration 2' \
+		'  ip-89 0..... 12us : ipvlan_dellink: (ipvlan_link_delete+0x0/0x90) name="ipvl2" dying=1')"
+expect "no dump, nothing printed" "$(oops_trace_dumps "$tmp/c4")" ""
+
 # A benign entry hides exactly its own message, not a real splat.
 printf '%s\n' '[ 2.0] WARNING: CPU: 0 PID: 1 at net/core/dev.c:1 x+0x1/0x2' >"$tmp/c2"
 expect "WARNING is a splat" "$(splat_scan "$tmp/c2" | wc -l)" 1

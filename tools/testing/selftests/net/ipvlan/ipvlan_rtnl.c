@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
 #include <linux/if_link.h>
 #include <linux/net_namespace.h>
 #include <linux/netlink.h>
@@ -154,6 +155,58 @@ int rtnl_del_link(struct mnl_socket *nl, int ifindex)
 	nlh = msg_start(buf, RTM_DELLINK, NLM_F_ACK);
 	put_ifinfo(nlh)->ifi_index = ifindex;
 	return transact(nl, nlh, NULL, NULL);
+}
+
+int rtnl_set_up(struct mnl_socket *nl, int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh;
+
+	nlh = msg_start(buf, RTM_NEWLINK, NLM_F_ACK);
+	ifm = put_ifinfo(nlh);
+	ifm->ifi_index = ifindex;
+	ifm->ifi_flags = IFF_UP;
+	ifm->ifi_change = IFF_UP;
+	return transact(nl, nlh, NULL, NULL);
+}
+
+struct mnl_socket *rtnl_open_link_monitor(void)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+
+	if (nl && mnl_socket_bind(nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID)) {
+		mnl_socket_close(nl);
+		return NULL;
+	}
+	return nl;
+}
+
+static int link_down_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+
+	if (ifm->ifi_index != *(int *)data)
+		return MNL_CB_OK;
+	if (nlh->nlmsg_type == RTM_DELLINK ||
+	    (nlh->nlmsg_type == RTM_NEWLINK && !(ifm->ifi_flags & IFF_UP)))
+		return MNL_CB_STOP;
+	return MNL_CB_OK;
+}
+
+int rtnl_wait_link_down(struct mnl_socket *monitor, int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int ret;
+
+	do {
+		ret = mnl_socket_recvfrom(monitor, buf, sizeof(buf));
+		/* Notifications lost: the one looked for may be among them */
+		if (ret < 0)
+			return errno == ENOBUFS ? 0 : -errno;
+		ret = mnl_cb_run(buf, ret, 0, 0, link_down_cb, &ifindex);
+	} while (ret > 0);
+	return ret < 0 ? -errno : 0;
 }
 
 static int ifindex_cb(const struct nlmsghdr *nlh, void *data)

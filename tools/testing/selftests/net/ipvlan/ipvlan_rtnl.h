@@ -36,6 +36,11 @@ int rtnl_ifindex(struct mnl_socket *nl, const char *name);
 int rtnl_set_nsid(struct mnl_socket *nl, int netns_fd, int nsid);
 /* The id the socket's netns has for @netns_fd's, or -errno */
 int rtnl_get_nsid(struct mnl_socket *nl, int netns_fd);
+int rtnl_set_up(struct mnl_socket *nl, int ifindex);
+/* A socket that receives the link notifications of the caller's netns */
+struct mnl_socket *rtnl_open_link_monitor(void);
+/* Wait until the monitor reports @ifindex down or deleted. */
+int rtnl_wait_link_down(struct mnl_socket *monitor, int ifindex);
 /* Writes the names of the links other than "lo", space separated. */
 int rtnl_other_links(struct mnl_socket *nl, char *buf, size_t len);
 

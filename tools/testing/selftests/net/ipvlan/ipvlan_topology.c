@@ -60,7 +60,9 @@ void netns_close(struct test_netns *ns)
 	ns->fd = -1;
 }
 
-struct mnl_socket *netns_socket(struct test_netns *ns)
+/* A socket opened by @open_fn inside @ns; the caller stays where it is. */
+static struct mnl_socket *socket_in(struct test_netns *ns,
+				    struct mnl_socket *(*open_fn)(void))
 {
 	struct mnl_socket *nl = NULL;
 	int orig;
@@ -69,13 +71,23 @@ struct mnl_socket *netns_socket(struct test_netns *ns)
 	if (orig < 0)
 		return NULL;
 	if (!setns(ns->fd, CLONE_NEWNET))
-		nl = rtnl_open();
+		nl = open_fn();
 	if (setns(orig, CLONE_NEWNET) && nl) {
 		mnl_socket_close(nl);
 		nl = NULL;
 	}
 	close(orig);
 	return nl;
+}
+
+struct mnl_socket *netns_socket(struct test_netns *ns)
+{
+	return socket_in(ns, rtnl_open);
+}
+
+struct mnl_socket *netns_link_monitor(struct test_netns *ns)
+{
+	return socket_in(ns, rtnl_open_link_monitor);
 }
 
 void topology_init(struct topology *t)

@@ -57,6 +57,11 @@ int netns_new(struct test_netns *ns);
 void netns_close(struct test_netns *ns);
 /* Another netlink socket in @ns; the caller stays where it is. */
 struct mnl_socket *netns_socket(struct test_netns *ns);
+/*
+ * A socket in @ns that receives its link notifications. Like any socket,
+ * it holds @ns: no dismantle while it is open.
+ */
+struct mnl_socket *netns_link_monitor(struct test_netns *ns);
 
 void topology_init(struct topology *t);
 /* Forget the devices (closing the taps), keep the netns. */
