@@ -169,7 +169,7 @@ case_results()
 			next
 		}
 		/^selftests: [^ ]+ [^ ]+$/ { prog = "program " $NF }
-		/^#  RUN +[^ ]+ \.\.\.$/ { running = $3 }
+		/^ *RUN +[^ ]+ \.\.\.$/ { running = $2 }
 		/\] (Kernel panic|Oops: )/ { crashed = 1 }
 		END {
 			if (!finished)

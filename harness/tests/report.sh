@@ -106,6 +106,20 @@ expect "trace dump on oops, cut to its last lines" "$(oops_trace_dumps "$tmp/c5"
 		'  ip-89 0..... 12us : ipvlan_dellink: (ipvlan_link_delete+0x0/0x90) name="ipvl2" dying=1')"
 expect "no dump, nothing printed" "$(oops_trace_dumps "$tmp/c4")" ""
 
+# The case that was running when the kernel died, for a program run by
+# the kselftest runner and for one run directly
+mkdir -p "$tmp/run1" "$tmp/run2"
+cat >"$tmp/run1/console.log" <<'EOT'
+# selftests: net/ipvlan: ipvlan_teardown_race
+# #  RUN           ipvlan_race.del_lower.competing_teardowns ...
+[ 50.0] Kernel panic - not syncing: Fatal exception
+EOT
+sed '1d; s/^# //' "$tmp/run1/console.log" >"$tmp/run2/console.log"
+expect "crashed case, kselftest runner" "$(case_results "$tmp/run1")" \
+	"CRASH ipvlan_race.del_lower.competing_teardowns"
+expect "crashed case, program run directly" "$(case_results "$tmp/run2")" \
+	"CRASH ipvlan_race.del_lower.competing_teardowns"
+
 # A benign entry hides exactly its own message, not a real splat.
 printf '%s\n' '[ 2.0] WARNING: CPU: 0 PID: 1 at net/core/dev.c:1 x+0x1/0x2' >"$tmp/c2"
 expect "WARNING is a splat" "$(splat_scan "$tmp/c2" | wc -l)" 1

@@ -27,6 +27,8 @@
 
 # shellcheck source=tools/testing/selftests/net/lib.sh
 source "$(dirname "$0")"/../lib.sh
+# shellcheck source=tools/testing/selftests/net/ipvlan/ipvlan_lib.sh
+source "$(dirname "$0")"/ipvlan_lib.sh
 
 ALL_TESTS="
 	del_lower
@@ -61,30 +63,6 @@ TEARDOWN_DESC=
 kmsg()
 {
 	echo "<6>ipvlan_netns_teardown: $*" > /dev/kmsg 2>/dev/null
-}
-
-# Create netns, named after the variables given, in one process (lib.sh's
-# setup_ns() takes four per netns), and delete them at the end of the scope.
-netns_create()
-{
-	local var names=()
-
-	for var in "$@"; do
-		printf -v "$var" '%s-%s-%s' "${var,,}" "$$" "$RANDOM"
-		names+=("${!var}")
-	done
-	printf 'netns add %s\n' "${names[@]}" | ip -batch - || return
-	defer netns_delete "${names[@]}"
-}
-
-netns_delete()
-{
-	local ns existing
-
-	existing=$(ip netns list)
-	for ns in "$@"; do
-		grep -q "^$ns\\( \\|$\\)" <<<"$existing" && echo "netns del $ns"
-	done | ip -batch - 2>/dev/null
 }
 
 # Set variable $1 to the name of lower $3's upper in netns $2 (without a
@@ -144,7 +122,8 @@ ns3_link_netns()
 	LINK_NETNS=no
 	# Not a SKIP: the uppers are still made, from ns1, and rtnetlink's
 	# link-netnsid path is covered by ipvlan_teardown_trace.
-	log_info "iproute2 $(ip -V | sed -n 's/.*iproute2-\([^ ,]*\).*/\1/p') looks up 'link' outside link-netns: ns3's uppers are created from ns1"
+	[[ "$(ip -V)" =~ iproute2-([^ ,]*) ]]
+	log_info "iproute2 ${BASH_REMATCH[1]} looks up 'link' outside link-netns: ns3's uppers are created from ns1"
 	return 1
 }
 
@@ -246,7 +225,7 @@ run_bounded()
 		echo $? >"$rcfile"
 	) </dev/null >"$outfile" 2>&1 &
 	[ "$1 $2" = "ip netns" ] && LAST_DISMANTLE=$EPOCHSECONDS
-	if ! slowwait "$WAIT_TIMEOUT" test -s "$rcfile"; then
+	if ! wait_until "$WAIT_TIMEOUT" test -s "$rcfile"; then
 		check_err 1 "'$*' did not return within ${WAIT_TIMEOUT}s (lower still referenced?)"
 		BAIL="'$*' is stuck"
 		return 1
@@ -269,7 +248,7 @@ check_all_gone()
 	local left wait=$WAIT_TIMEOUT
 
 	[ "$RET" -ne 0 ] && wait=0
-	if ! left=$(slowwait "$wait" devs_left); then
+	if ! left=$(wait_until "$wait" devs_left); then
 		check_err 1 "still present after ${wait}s: $left"
 		BAIL="devices left behind: $left"
 	fi
@@ -278,11 +257,11 @@ check_all_gone()
 # The kernel log since marker $1 holds no splat
 check_no_splat()
 {
-	local log splat
+	local splat
 
-	log=$(dmesg)
-	log=${log#*"$1"}
-	splat=$(grep -E -m 3 "$SPLAT_RE" <<<"$log")
+	splat=$(dmesg | awk -v marker="$1" -v re="$SPLAT_RE" '
+		index($0, marker) { since = 1; next }
+		since && $0 ~ re { print; if (++n == 3) exit }')
 	[ -z "$splat" ]
 	check_err $? "kernel splat: $splat"
 }
@@ -369,13 +348,19 @@ teardown_del_upper_netns()
 	fi
 }
 
-# Whether unloading veth would only take this test's devices
+# Whether unloading veth would take this test's devices only: it is a
+# module nothing holds, and there is no veth in the root netns and no netns
+# but this test's.
 veth_unloadable()
 {
-	modinfo -F filename veth 2>/dev/null | grep -q '\.ko' || return 1
-	[ "$(cat /sys/module/veth/refcnt 2>/dev/null)" = 0 ] || return 1
-	! (ip -o link show type veth; ip -all netns exec ip -o link show type veth) 2>/dev/null |
-		grep '^[0-9]*: ' | grep -qv ': veth[0-5]@'
+	local refcnt ns
+
+	{ read -r refcnt </sys/module/veth/refcnt; } 2>/dev/null || return 1
+	[ "$refcnt" = 0 ] || return 1
+	[ -z "$(ip -o link show type veth)" ] || return 1
+	while read -r ns _; do
+		[[ " $NS1 $NS2 $NS3 " == *" $ns "* ]] || return 1
+	done < <(ip netns list)
 }
 
 del_upper_netns()
@@ -417,7 +402,7 @@ no_device_waiting()
 	RET=0
 	retmsg=
 	left=$((LAST_DISMANTLE + REFS_WARN_DELAY - EPOCHSECONDS))
-	[ "$left" -gt 0 ] && sleep "$left"
+	[ "$left" -gt 0 ] && nap "$left"
 	check_no_splat "$START_MARKER"
 	log_test "no splat, no device waiting for references after all tests"
 }
@@ -436,6 +421,8 @@ TMP_DIR=$(mktemp -d) || exit "$ksft_fail"
 defer rm -rf "$TMP_DIR"
 START_MARKER="ipvlan_netns_teardown: start $$"
 kmsg "start $$"
+waiting=$(device_waiting) &&
+	BAIL="the kernel cannot free a device of an earlier test (${waiting#*: })"
 
 tests_run
 

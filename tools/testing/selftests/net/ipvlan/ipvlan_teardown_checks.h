@@ -8,14 +8,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "ipvlan_topology.h"
 #include "ipvlan_tracer.h"
 
 /* A lower is freed well before this, or a reference on it is leaked. */
 #define TEARDOWN_BOUND_MS	20000
+
+/* The kernel's report of a device it cannot free (still referenced) */
+#define DEVICE_WAITING	"unregister_netdevice: waiting for"
 
 /* /dev/kmsg from its end: the kernel's messages from now on */
 static inline int kmsg_open(void)
@@ -35,7 +41,7 @@ static inline int kmsg_splats(int fd)
 		"possible circular locking dependency", "possible recursive locking",
 		"inconsistent lock state", "suspicious RCU usage",
 		"sleeping function called from invalid context",
-		"unregister_netdevice: waiting for", "refcount_t:", "UBSAN:",
+		DEVICE_WAITING, "refcount_t:", "UBSAN:",
 		"list_add corruption", "list_del corruption", "INFO: task",
 		"KASAN:",
 	};
@@ -64,6 +70,61 @@ static inline int kmsg_splats(int fd)
 		}
 	}
 	return n;
+}
+
+/*
+ * Why the tests left are not run, shared with the forked tests: a device
+ * the kernel cannot free blocks every later teardown, and each test would
+ * only wait out its bound.
+ */
+static char *bail_reason;
+
+static inline void bail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (bail_reason[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(bail_reason, 256, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Set up bail_reason, with a reason already if the kernel has reported a
+ * device it cannot free (an earlier test program's). 0 or -errno.
+ */
+static inline int bail_init(void)
+{
+	char rec[2048], *msg;
+	ssize_t len;
+	int fd;
+
+	bail_reason = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (bail_reason == MAP_FAILED)
+		return -errno;
+	/* From the oldest record the kernel still holds */
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		len = read(fd, rec, sizeof(rec) - 1);
+		if (len < 0 && errno == EPIPE)
+			continue;
+		if (len <= 0)
+			break;
+		rec[len] = '\0';
+		msg = strstr(rec, DEVICE_WAITING);
+		if (msg) {
+			msg[strcspn(msg, "\n")] = '\0';
+			bail("the kernel cannot free a device of an earlier test: %s",
+			     msg);
+			break;
+		}
+	}
+	close(fd);
+	return 0;
 }
 
 static inline bool all_freed(struct tracer *tr, const struct topology *t)

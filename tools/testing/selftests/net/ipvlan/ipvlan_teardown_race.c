@@ -42,7 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <linux/if_link.h>
 
@@ -58,7 +57,7 @@
  * IPVLAN_RACE_SECONDS=N iterates for N seconds per variant instead, with
  * no bound on the number of iterations.
  */
-#define RACE_BUDGET_S	15
+#define RACE_BUDGET_S	10
 #define RACE_TIMEOUT_S	120
 /* A dismantle of the lower's netns is seen within this, or is slow */
 #define DISMANTLE_WAIT_MS	10000
@@ -153,6 +152,7 @@ FIXTURE_SETUP(ipvlan_race)
 	r->kmsg_fd = -1;
 	r->dismantle_fd = -1;
 	topology_init(&r->t);
+	ASSERT_EQ(0, bail_reason[0]) TH_LOG("not run: %s", bail_reason);
 	if (tracer_err && tracer_unsupported)
 		SKIP(return, "%s", tracer_why);
 	ASSERT_EQ(0, tracer_err) TH_LOG("%s", tracer_why);
@@ -567,6 +567,9 @@ static void race_once(struct __test_metadata *_metadata,
 	release_dismantle_actors(r);
 	wait_freed(&tracer, t, r->t_start);
 	t_freed = now_ns();
+	if (!all_freed(&tracer, t))
+		bail("iteration %d of %s left a device the kernel cannot free",
+		     it, _metadata->name);
 
 	for (i = 0; i < r->nr_actors; i++) {
 		a = &r->actors[i];
@@ -679,9 +682,13 @@ int main(int argc, char **argv)
 		for (test = f->tests; test; test = test->next)
 			test->timeout = soak + RACE_TIMEOUT_S;
 
-	tracer_err = tracer_start(&tracer, BPF_OBJ, tracer_why,
-				  sizeof(tracer_why), &tracer_unsupported);
-	if (!tracer_err && tracer.per_netns_work)
+	if (bail_init())
+		return KSFT_FAIL;
+	/* Tests that will not run need no tracer. */
+	if (!bail_reason[0])
+		tracer_err = tracer_start(&tracer, BPF_OBJ, tracer_why,
+					  sizeof(tracer_why), &tracer_unsupported);
+	if (!bail_reason[0] && !tracer_err && tracer.per_netns_work)
 		start_oops_timeline();
 	/* It exits: the timeline is stopped at exit. */
 	ret = test_harness_run(argc, argv);
