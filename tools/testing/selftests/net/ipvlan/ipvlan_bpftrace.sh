@@ -295,7 +295,7 @@ main()
 
 	ktap_print_header
 	ktap_set_plan 1
-	if [ "$(id -u)" -ne 0 ]; then
+	if [ "$EUID" -ne 0 ]; then
 		ktap_test_skip "need root"
 		rc=$ksft_skip
 	elif ! command -v bpftrace >/dev/null; then

@@ -407,7 +407,7 @@ no_device_waiting()
 	log_test "no splat, no device waiting for references after all tests"
 }
 
-if [ "$(id -u)" -ne 0 ]; then
+if [ "$EUID" -ne 0 ]; then
 	echo "SKIP: need root"
 	exit "$ksft_skip"
 fi

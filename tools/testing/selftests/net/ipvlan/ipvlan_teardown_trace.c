@@ -193,10 +193,16 @@ TEST_F_TIMEOUT(ipvlan_teardown, del_lower, 120)
 		ASSERT_LE(0, td->deleters[i]);
 		if (!td->deleters[i]) {
 			struct mnl_socket *nl;
+			int keep[2];
 
 			close(go[1]);
 			nl = netns_socket(&t->ns[0]);
-			if (!nl || read(go[0], &c, 1) < 0)
+			if (!nl)
+				_exit(EIO);
+			keep[0] = go[0];
+			keep[1] = mnl_socket_get_fd(nl);
+			keep_only_fds(keep, ARRAY_SIZE(keep));
+			if (read(go[0], &c, 1) < 0)
 				_exit(EIO);
 			/* RTM_DELLINK blocks while the lower is referenced */
 			_exit(-rtnl_del_link(nl, t->lowers[i].ifindex));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Topologies of ipvlan/ipvtap uppers over a veth lower, see the header. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -88,6 +89,32 @@ struct mnl_socket *netns_socket(struct test_netns *ns)
 struct mnl_socket *netns_link_monitor(struct test_netns *ns)
 {
 	return socket_in(ns, rtnl_open_link_monitor);
+}
+
+void keep_only_fds(const int *keep, int n)
+{
+	int fds[1024], nr = 0, fd, null, i;
+	struct dirent *d;
+	DIR *dir;
+
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (fd = 0; null >= 0 && fd <= 2; fd++)
+		dup2(null, fd);
+	dir = opendir("/proc/self/fd");
+	if (!dir)
+		return;
+	while ((d = readdir(dir)) && nr < (int)ARRAY_SIZE(fds)) {
+		fd = atoi(d->d_name);
+		if (fd > 2 && fd != dirfd(dir))
+			fds[nr++] = fd;
+	}
+	closedir(dir);
+	while (nr--) {
+		for (i = 0; i < n && keep[i] != fds[nr]; i++)
+			;
+		if (i == n)
+			close(fds[nr]);
+	}
 }
 
 void topology_init(struct topology *t)

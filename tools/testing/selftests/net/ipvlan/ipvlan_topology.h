@@ -63,6 +63,15 @@ struct mnl_socket *netns_socket(struct test_netns *ns);
  */
 struct mnl_socket *netns_link_monitor(struct test_netns *ns);
 
+/*
+ * In a child that may block in the kernel for good (a teardown that never
+ * returns): keep the descriptors in @keep (-1 entries ignored) and none
+ * other, with stdin, stdout and stderr on /dev/null. It then holds nothing
+ * of the test's: not the output a test runner reads to its end, not the
+ * BPF tracer, not a netns.
+ */
+void keep_only_fds(const int *keep, int n);
+
 void topology_init(struct topology *t);
 /* Forget the devices (closing the taps), keep the netns. */
 void topology_clear(struct topology *t);
