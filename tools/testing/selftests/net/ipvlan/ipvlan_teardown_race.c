@@ -425,16 +425,19 @@ static bool expected_err(const struct actor *a)
 	}
 }
 
+/* The device an actor acts on, other than the lower: "" if none */
+static const char *actor_target(const struct race *r, const struct actor *a)
+{
+	return a->upper >= 0 ? r->t.uppers[a->upper].name : a->name;
+}
+
 /* Actor @i of the plan, and what became of it */
 static void plan_line(const struct race *r, int i, char *buf, size_t len)
 {
-	const struct topology *t = &r->t;
 	const struct actor *a = &r->actors[i];
 
 	snprintf(buf, len, "%-28s %-6s netns %d  after %5d us on cpu %d: %s",
-		 actor_names[a->kind],
-		 a->upper >= 0 ? t->uppers[a->upper].name :
-		 a->kind == NEW_UPPER ? a->name : "",
+		 actor_names[a->kind], actor_target(r, a),
 		 a->ns, a->delay_us, a->cpu,
 		 !a->done ? "did not return" :
 		 a->err ? strerror(a->err) : "ok");
@@ -581,15 +584,16 @@ static void race_once(struct __test_metadata *_metadata,
 
 	for (i = 0; i < r->nr_actors; i++) {
 		a = &r->actors[i];
-		EXPECT_TRUE(a->done) TH_LOG("iteration %d: %s %s has not returned within %d ms",
+		EXPECT_TRUE(a->done) TH_LOG("iteration %d: %s%s%s has not returned within %d ms",
 					    it, actor_names[a->kind],
-					    a->upper >= 0 ?
-					    t->uppers[a->upper].name : a->name,
-					    TEARDOWN_BOUND_MS);
+					    *actor_target(r, a) ? " " : "",
+					    actor_target(r, a), TEARDOWN_BOUND_MS);
 		if (a->done)
 			EXPECT_TRUE(expected_err(a))
-				TH_LOG("iteration %d: %s in netns %d: %s",
-				       it, actor_names[a->kind], a->ns,
+				TH_LOG("iteration %d: %s%s%s in netns %d: %s",
+				       it, actor_names[a->kind],
+				       *actor_target(r, a) ? " " : "",
+				       actor_target(r, a), a->ns,
 				       strerror(a->err));
 	}
 	check_freed_once(_metadata, &tracer, t);
@@ -673,14 +677,14 @@ TEST_F_TIMEOUT(ipvlan_race, competing_teardowns, RACE_TIMEOUT_S)
 	bool dismantle;
 
 	srandom(1);
-	for (it = 0; it < max_iters && now_ns() < budget; it++) {
+	for (it = 0; it < max_iters && now_ns() < budget;) {
 		dismantle = variant->dismantle_lower && it % 2;
-		race_once(_metadata, &self->r, dismantle, it, &h);
-		if (_metadata->exit_code == KSFT_FAIL)
-			break;
+		race_once(_metadata, &self->r, dismantle, it++, &h);
 		iters_ipvlan += !!h.ipvlan;
 		iters_ipvtap += !!h.ipvtap;
 		iters_hit += h.ipvlan || h.ipvtap;
+		if (_metadata->exit_code == KSFT_FAIL)
+			break;
 	}
 	if (tracer.per_netns_work)
 		TH_LOG("window hit in %d of %d iterations (ipvlan %d, ipvtap %d)",
