@@ -404,6 +404,8 @@ no_device_waiting()
 	left=$((LAST_DISMANTLE + REFS_WARN_DELAY - EPOCHSECONDS))
 	[ "$left" -gt 0 ] && nap "$left"
 	check_no_splat "$START_MARKER"
+	# A device an earlier test left may be reported only now and then.
+	[ -n "$BAIL" ] && check_err 1 "$BAIL"
 	log_test "no splat, no device waiting for references after all tests"
 }
 
