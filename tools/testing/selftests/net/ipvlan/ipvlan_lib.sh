@@ -65,3 +65,30 @@ device_waiting()
 {
 	dmesg | grep -m1 -o 'unregister_netdevice: waiting for .*'
 }
+
+# Whether the running kernel is built with option $1 (=y or =m), from
+# /proc/config.gz or /boot; true when neither says. For failures only: it
+# tells a kernel without a driver (a SKIP) from one whose driver fails.
+kernel_has()
+{
+	local release config
+
+	read -r release </proc/sys/kernel/osrelease
+	config=/boot/config-$release
+	if [ -r /proc/config.gz ]; then
+		gzip -dc /proc/config.gz | grep -qE "^$1=(y|m)$"
+	elif [ -r "$config" ]; then
+		grep -qE "^$1=(y|m)$" "$config"
+	fi
+}
+
+# The options of $@ the running kernel is built without, space separated
+kernel_lacks()
+{
+	local option missing=()
+
+	for option in "$@"; do
+		kernel_has "$option" || missing+=("$option")
+	done
+	echo "${missing[*]}"
+}

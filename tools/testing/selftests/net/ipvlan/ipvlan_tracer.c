@@ -157,8 +157,10 @@ int tracer_start(struct tracer *tr, const char *obj_path, char *why,
 		/* Configured, yet it cannot be created: broken, not missing */
 		*unsupported = err == -EOPNOTSUPP &&
 			       !kernel_has_option(config_of(kind));
-		return fail(why, len, err, "%s %s: %s", *unsupported ? "kernel without" :
-		     "cannot create a device of", kind, strerror(-err));
+		return fail(why, len, err, "%s %s: %s%s%s%s", *unsupported ?
+			    "kernel without" : "cannot create a device of",
+			    kind, strerror(-err), *rtnl_extack() ? " (" : "",
+			    rtnl_extack(), *rtnl_extack() ? ")" : "");
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		return fail(why, len, -EOPNOTSUPP, "kernel without BTF (CONFIG_DEBUG_INFO_BTF)");
