@@ -19,6 +19,39 @@ suite_headers()
 		touch "$tree/usr/include/.from-headers"
 }
 
+# Print the kernel tree that this checkout's suite is built and run in: a
+# copy of the source tree $1 made of hard links (seconds, no space), one
+# per checkout, so that runs from two checkouts never build or run each
+# other's suite. Its suite directory is the checkout's alone (the copy
+# starts without one: a compiler overwrites a hard-linked output in place).
+# Copies whose checkout is gone are removed.
+suite_tree()
+{
+	local tree=$1 dir owner
+
+	dir=$tree.suite-$(echo "$REPO_DIR" | sha256sum | cut -c1-12)
+	with_lock "$tree.suite.lock" suite_tree_make "$tree" "$dir" >&2 ||
+		die "cannot copy $tree to $dir"
+	for owner in "$tree".suite-*/.checkout; do
+		[ -e "$owner" ] && [ ! -d "$(cat "$owner")" ] &&
+			rm -rf "$(dirname "$owner")"
+	done
+	echo "$dir"
+}
+
+suite_tree_make()
+{
+	local tree=$1 dir=$2
+
+	[ -e "$dir/.checkout" ] && return 0
+	msg "linking a kernel tree for this checkout's suite: $dir"
+	rm -rf "$dir" "$dir.tmp"
+	cp -al "$tree" "$dir.tmp" &&
+		rm -rf "$dir.tmp/$SUITE_REL" &&
+		echo "$REPO_DIR" >"$dir.tmp/.checkout" &&
+		mv "$dir.tmp" "$dir"
+}
+
 # Overlay the checkout's suite into the kernel tree, keeping build outputs.
 suite_copy()
 {
