@@ -27,5 +27,11 @@ expect_usage_error "--kernel: 'nope'" "$HARNESS_DIR/vmtest" -k nope
 expect_usage_error "--modules: '/nonexistent'" "$HARNESS_DIR/vmtest" -k old -m /nonexistent
 expect_usage_error "--kernel-tree: '/nonexistent'" "$HARNESS_DIR/vmtest" -t /nonexistent
 expect_usage_error "N must be a positive number" "$HARNESS_DIR/soak" x
+expect_usage_error "unknown option '--bogus'" "$HARNESS_DIR/vmtest" --bogus
+expect_usage_error "--timeout needs a number" "$HARNESS_DIR/soak" 2 --timeout abc
+expect_usage_error "'/nonexistent.sed' is not readable" "$HARNESS_DIR/mutate" /nonexistent.sed
+expect_usage_error "--timeout needs a number" "$HARNESS_DIR/mutate" \
+	"$HARNESS_DIR/mutants/lower_ref_leaked.sed" --timeout abc
+expect_usage_error "unknown kernel 'bogus'" "$HARNESS_DIR/check" bogus
 [ "$fail" = 0 ] && echo "ok: options"
 exit "$fail"

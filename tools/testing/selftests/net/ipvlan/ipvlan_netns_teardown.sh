@@ -293,6 +293,8 @@ run_test()
 			check_err 1 "cannot create the topology (see ip's error above)"
 		fi
 	else
+		# Progress: on slow debug kernels a test takes 10-20 s
+		log_info "topology built (3 lowers, 9 uppers, 3 netns), tearing down"
 		"$teardown"
 		[ ${#EXPECT_GONE[@]} -gt 0 ] && check_all_gone
 		check_no_splat "$marker"
