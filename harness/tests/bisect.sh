@@ -39,7 +39,7 @@ if [ "${BISECT_WORK:-}" ]; then
 		     "test $(($(date +%s) - built)) s" >>"$BISECT_WORK/steps"
 		exit "$rc"' >"$BISECT_WORK/bisect.log" 2>&1
 	git bisect log >"$BISECT_WORK/bisect.steps"
-	git bisect reset -q
+	git bisect reset >/dev/null
 	exit 0
 fi
 
@@ -71,7 +71,8 @@ commit()
 
 ipvlan=$work/src/drivers/net/ipvlan
 git_c init -q
-git_c add -A
+# -f: Debian's .gitignore ignores the whole top level
+git_c add -A -f
 git_c commit -q -m "Debian's linux-source, unchanged" || die "git commit failed"
 echo "/* The caller holds RTNL. */" >>"$ipvlan/ipvlan_core.c"
 commit "harmless: a comment in ipvlan_core.c"
@@ -88,10 +89,11 @@ msg "bisect repository ready in $(($(date +%s) - t0)) s"
 
 BISECT_WORK=$work BISECT_TREE=$tree BISECT_BUILD=$build \
 BISECT_PROGRAM=$program BISECT_VMTEST=$HARNESS_DIR/vmtest \
-	unshare -m --propagation private "$0" || die "the bisect could not run"
+	unshare -m --propagation private bash "$0" || die "the bisect could not run"
 
 fail=0
 cat "$work/steps"
+grep "is the first bad commit" "$work/bisect.log"
 grep -q "^$want is the first bad commit" "$work/bisect.log" ||
 	{ echo "not ok: the bisect did not name the mutant's commit $want"; cat "$work/bisect.log"; fail=1; }
 grep -q "^# skip: .* does not build" "$work/bisect.steps" ||
