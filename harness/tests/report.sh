@@ -48,6 +48,13 @@ expect "KASAN report attributed to a harness case" "$(echo "$out" | sed -n 2p)" 
 expect "kmemleak attributed" "$(echo "$out" | tail -n1 | cut -d'|' -f1)" "kmemleak scan after all tests "
 expect "ktap count" "$(ktap_count "$tmp/console")" "1 2 1"
 
+# What netdev's CI flags, with the timestamp and caller id stripped
+printf '%s\n' '# selftests: net/ipvlan: t' '#  RUN           f.v.t ...' \
+	'[  105.084182][  T153] ref_tracker: netdev@ffff88801119c638 has 4/9 users at' \
+	'[  105.1][  T153] Call Trace:' '[  105.2][  T153] RIP: 0010:x+0x1/0x2' >"$tmp/c6"
+expect "netdev CI's patterns" "$(splat_scan "$tmp/c6" | cut -d'|' -f3 | tr -d '\n')" \
+	" ref_tracker: netdev@ffff88801119c638 has 4/9 users at Call Trace: RIP: 0010:x+0x1/0x2"
+
 # Serial console lines end with CR LF
 printf '%s\r\n' '#  RUN           f.v.t ...' '[ 5.0][ T9] BUG: KASAN: slab-use-after-free in x+0x1/0x2' >"$tmp/c4"
 expect "CR LF console" "$(splat_scan "$tmp/c4")" "boot | f.v.t | BUG: KASAN: slab-use-after-free in x+0x1/0x2"
