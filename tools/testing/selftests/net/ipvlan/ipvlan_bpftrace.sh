@@ -191,7 +191,8 @@ start_bpftrace()
 	if [ "$n" != "$NR_PROBES" ]; then
 		# bpftrace's first warning, without its "WARNING:", which
 		# would read like a kernel splat in the test's output
-		SKIP_REASON="bpftrace attached ${n:-no} of $NR_PROBES probes: $(sed -n 's/^.*WARNING: //p' "$OUT" | head -n 1)"
+		SKIP_REASON="bpftrace attached ${n:-no} of $NR_PROBES probes:"
+		SKIP_REASON+=" $(sed -n 's/^.*WARNING: //p' "$OUT" | head -n 1)"
 		return 1
 	fi
 	ATTACH_MS=$(((${EPOCHREALTIME/./} - ${start/./}) / 1000))
@@ -291,7 +292,8 @@ run()
 	[ "$per_netns" = yes ] && path="per-netns work"
 	ktap_print_msg "checked the $path path"
 	if [ "$RET" != 0 ]; then
-		ktap_print_msg "events (ns since boot, probe, pid, dev, netns inode, in per-netns work):"
+		ktap_print_msg "events (ns since boot, probe, pid, dev, netns inode," \
+			       "in per-netns work):"
 		for line in "${EVENTS[@]}"; do ktap_print_msg "  $line"; done
 	fi
 	return "$RET"
@@ -311,7 +313,8 @@ main()
 		rc=$ksft_skip
 	elif waiting=$(device_waiting); then
 		# Its teardown would only wait out its bound
-		ktap_print_msg "not run: the kernel cannot free a device of an earlier test (${waiting#*: })"
+		ktap_print_msg "not run: the kernel cannot free a device of" \
+			       "an earlier test (${waiting#*: })"
 		ktap_test_fail "$desc"
 		rc=$ksft_fail
 	else

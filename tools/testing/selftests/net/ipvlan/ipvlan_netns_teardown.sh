@@ -40,7 +40,10 @@ ALL_TESTS="
 
 LOWERS=(veth0 veth2 veth4)
 MODES=(l2 l3 l3s)
-SPLAT_RE='WARNING:|BUG:|Oops|general protection fault|circular locking|recursive locking|inconsistent lock state|suspicious RCU usage|list_(add|del) corruption|refcount_t:|unregister_netdevice: waiting for|KASAN|UBSAN|blocked for more than'
+SPLAT_RE='WARNING:|BUG:|Oops|general protection fault|circular locking'
+SPLAT_RE+='|recursive locking|inconsistent lock state|suspicious RCU usage'
+SPLAT_RE+='|list_(add|del) corruption|refcount_t:|unregister_netdevice: waiting for'
+SPLAT_RE+='|KASAN|UBSAN|blocked for more than'
 # The kernel reports a device still referenced 10 s after its unregistration
 # began (net.core.netdev_unregister_timeout_secs).
 REFS_WARN_DELAY=11
@@ -123,7 +126,8 @@ ns3_link_netns()
 	# Not a SKIP: the uppers are still made, from ns1, and rtnetlink's
 	# link-netnsid path is covered by ipvlan_teardown_trace.
 	[[ "$(ip -V)" =~ iproute2-([^ ,]*) ]]
-	log_info "iproute2 ${BASH_REMATCH[1]} looks up 'link' outside link-netns: ns3's uppers are created from ns1"
+	local v=${BASH_REMATCH[1]}
+	log_info "iproute2 $v looks up 'link' outside link-netns: ns3's uppers are created from ns1"
 	return 1
 }
 
