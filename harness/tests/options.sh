@@ -33,5 +33,8 @@ expect_usage_error "'/nonexistent.sed' is not readable" "$HARNESS_DIR/mutate" /n
 expect_usage_error "--timeout needs a number" "$HARNESS_DIR/mutate" \
 	"$HARNESS_DIR/mutants/lower_ref_leaked.sed" --timeout abc
 expect_usage_error "unknown kernel 'bogus'" "$HARNESS_DIR/check" bogus
+expect_usage_error "the suite has no test program 'nope'" "$HARNESS_DIR/vmtest" -p nope
+expect_usage_error "--netdev-ci or --installed, not both" "$HARNESS_DIR/vmtest" --netdev-ci --installed
+expect_usage_error "no --program, no command" "$HARNESS_DIR/vmtest" --netdev-ci -- true
 [ "$fail" = 0 ] && echo "ok: options"
 exit "$fail"

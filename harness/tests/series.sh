@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The series a maintainer would receive (harness/series): it applies with
-# git am on Debian's pristine tree and leaves the suite as it is here,
-# checkpatch --strict reports nothing on any patch, and the suite follows
+# git am on Debian's pristine tree and leaves the suite as it is here, the
+# suite builds without warnings after each patch (a bisect can stop on
+# any), checkpatch --strict reports nothing on any patch, and the suite follows
 # netdev CI's selftest rules: every file named in the Makefile, every C
 # program in .gitignore, lists one item a line, sorted, ended by
 # "# end of VAR", config sorted.
 # shellcheck source=harness/lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=harness/lib/suite.sh
+source "$HARNESS_DIR/lib/suite.sh"
 
 fail=0
 tmp=$(mktemp -d)
@@ -37,6 +40,25 @@ diff -r -x README "$SUITE_DIR" "$repo/$SUITE_REL" >"$tmp/diff" ||
 	{ not_ok "the series does not leave the suite as it is here"; cat "$tmp/diff"; }
 grep -qx 'TARGETS += net/ipvlan' "$repo/tools/testing/selftests/Makefile" ||
 	not_ok "net/ipvlan is not in the selftests' TARGETS"
+
+# The suite builds after each patch, in a tree of hard links (with the
+# UAPI headers of this checkout's tree) that the patches are applied to
+build=$tmp/build
+cp -al "$(suite_tree "$tree")" "$build" || die "linking a tree failed"
+rm -rf "${build:?}/$SUITE_REL" "$build/.checkout"
+# What git apply changes must not be a link into the cached tree
+sel=$build/tools/testing/selftests/Makefile
+cp "$sel" "$sel.copy" && mv "$sel.copy" "$sel"
+for p in "$tmp"/out/000[1-9]*.patch; do
+	(cd "$build" && git apply "$p") || { not_ok "${p##*/} does not apply"; break; }
+	if ! make -C "$build/tools/testing/selftests" TARGETS=net/ipvlan >"$tmp/build.log" 2>&1; then
+		not_ok "the suite does not build after ${p##*/}"
+		tail -n 20 "$tmp/build.log"
+	elif grep -q 'warning:' "$tmp/build.log"; then
+		not_ok "the suite builds with warnings after ${p##*/}"
+		grep 'warning:' "$tmp/build.log"
+	fi
+done
 
 # checkpatch, as netdev's CI runs it; FILE_PATH_CHANGES ("does MAINTAINERS
 # need updating?"): tools/testing/selftests/net/ is under NETWORKING [GENERAL]
