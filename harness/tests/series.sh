@@ -36,7 +36,7 @@ git -C "$repo" add -A -f
 git -C "$repo" -c user.name=t -c user.email=t@localhost commit -q -m base
 git -C "$repo" -c user.name=t -c user.email=t@localhost am -q "$tmp"/out/000[1-9]*.patch ||
 	not_ok "the series does not apply with git am"
-diff -r -x README "$SUITE_DIR" "$repo/$SUITE_REL" >"$tmp/diff" ||
+diff -r "$SUITE_DIR" "$repo/$SUITE_REL" >"$tmp/diff" ||
 	{ not_ok "the series does not leave the suite as it is here"; cat "$tmp/diff"; }
 grep -qx 'TARGETS += net/ipvlan' "$repo/tools/testing/selftests/Makefile" ||
 	not_ok "net/ipvlan is not in the selftests' TARGETS"
@@ -71,7 +71,7 @@ done
 mk=$SUITE_DIR/Makefile
 for f in $(cd "$SUITE_DIR" && git ls-files .); do
 	case "$f" in
-	Makefile|.gitignore|config|settings|README) continue ;;
+	Makefile|.gitignore|config|settings) continue ;;
 	*.bpf.c) name=${f%.c}.o ;;
 	*.c)	# a program's own source
 		name=${f%.c}
