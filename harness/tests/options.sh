@@ -4,8 +4,8 @@
 # says what is wrong, before anything is downloaded, built or booted.
 # shellcheck source=harness/lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
-
-fail=0
+# shellcheck source=harness/lib/harness_test.sh
+source "$HARNESS_DIR/lib/harness_test.sh"
 
 # $1: what is wrong; the rest: the command
 expect_usage_error()
@@ -17,8 +17,7 @@ expect_usage_error()
 	rc=$?
 	if [ "$rc" != 2 ] || [ "$(wc -l <<<"$out")" != 1 ] ||
 	   [[ "$out" != *"$what"* ]] || [ $((SECONDS - start)) -gt 5 ]; then
-		echo "not ok: $*: exit $rc after $((SECONDS - start)) s: $out"
-		fail=1
+		not_ok "$*: exit $rc after $((SECONDS - start)) s: $out"
 	fi
 }
 

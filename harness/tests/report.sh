@@ -7,17 +7,12 @@
 source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=harness/lib/report.sh
 source "$HARNESS_DIR/lib/report.sh"
-
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=harness/lib/harness_test.sh
+source "$HARNESS_DIR/lib/harness_test.sh"
 
 expect()
 {
-	if [ "$2" != "$3" ]; then
-		echo "not ok: $1: got '$2', want '$3'"
-		fail=1
-	fi
+	[ "$2" = "$3" ] || not_ok "$1: got '$2', want '$3'"
 }
 
 cat >"$tmp/console" <<'EOT'

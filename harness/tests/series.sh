@@ -11,16 +11,8 @@
 source "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=harness/lib/suite.sh
 source "$HARNESS_DIR/lib/suite.sh"
-
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-not_ok()
-{
-	echo "not ok: $*"
-	fail=1
-}
+# shellcheck source=harness/lib/harness_test.sh
+source "$HARNESS_DIR/lib/harness_test.sh"
 
 tree=$("$HARNESS_DIR/kernel" source) || die "no kernel tree"
 "$HARNESS_DIR/series" "$tmp/out" >/dev/null || die "harness/series failed"
