@@ -12,6 +12,8 @@
 set -o pipefail
 # shellcheck source=harness/lib/common.sh
 source "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=harness/lib/gittree.sh
+source "$HARNESS_DIR/lib/gittree.sh"
 
 mutant=${1:-$HARNESS_DIR/mutants/unregister_keeps_uppers.sed}
 program=${2:-ipvlan_teardown_trace}
@@ -55,9 +57,7 @@ t0=$(date +%s)
 cp -a "$build" "$work/build" || die "copying $build failed"
 # Hard links, but not for the files the commits change: git rewrites those.
 cp -al "$tree" "$work/src" || die "linking $tree failed"
-for f in "$work"/src/drivers/net/ipvlan/*; do
-	cp -p "$f" "$f.copy" && mv "$f.copy" "$f"
-done
+unlink_files "$work"/src/drivers/net/ipvlan/* || die "copying ipvlan's sources failed"
 
 git_c()
 {
@@ -70,10 +70,7 @@ commit()
 }
 
 ipvlan=$work/src/drivers/net/ipvlan
-git_c init -q
-# -f: Debian's .gitignore ignores the whole top level
-git_c add -A -f
-git_c commit -q -m "Debian's linux-source, unchanged" || die "git commit failed"
+git_snapshot "$work/src" "Debian's linux-source, unchanged" || die "git commit failed"
 echo "/* The caller holds RTNL. */" >>"$ipvlan/ipvlan_core.c"
 commit "harmless: a comment in ipvlan_core.c"
 echo '#error "this commit does not build"' >>"$ipvlan/ipvlan_main.c"

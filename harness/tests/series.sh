@@ -13,19 +13,15 @@ source "$(dirname "$0")/../lib/common.sh"
 source "$HARNESS_DIR/lib/suite.sh"
 # shellcheck source=harness/lib/harness_test.sh
 source "$HARNESS_DIR/lib/harness_test.sh"
+# shellcheck source=harness/lib/gittree.sh
+source "$HARNESS_DIR/lib/gittree.sh"
 
 tree=$("$HARNESS_DIR/kernel" source) || die "no kernel tree"
 "$HARNESS_DIR/series" "$tmp/out" >/dev/null || die "harness/series failed"
 
 # git am on a pristine tree (what the series touches of it)
 repo=$tmp/linux
-mkdir -p "$repo/tools/testing"
-cp -a "$tree/tools/testing/selftests" "$repo/tools/testing/"
-cp -a "$tree/MAINTAINERS" "$repo/"
-rm -rf "${repo:?}/$SUITE_REL"
-git -C "$repo" init -q
-git -C "$repo" add -A -f
-git -C "$repo" -c user.name=t -c user.email=t@localhost commit -q -m base
+pristine_selftests_repo "$tree" "$repo" || die "cannot make a repository of $tree's selftests"
 git -C "$repo" -c user.name=t -c user.email=t@localhost am -q "$tmp"/out/000[1-9]*.patch ||
 	not_ok "the series does not apply with git am"
 diff -r "$SUITE_DIR" "$repo/$SUITE_REL" >"$tmp/diff" ||
@@ -39,8 +35,7 @@ build=$tmp/build
 cp -al "$(suite_tree "$tree")" "$build" || die "linking a tree failed"
 rm -rf "${build:?}/$SUITE_REL" "$build/.checkout"
 # What git apply changes must not be a link into the cached tree
-sel=$build/tools/testing/selftests/Makefile
-cp "$sel" "$sel.copy" && mv "$sel.copy" "$sel"
+unlink_files "$build/tools/testing/selftests/Makefile" || die "copying a Makefile failed"
 for p in "$tmp"/out/000[1-9]*.patch; do
 	(cd "$build" && git apply "$p") || { not_ok "${p##*/} does not apply"; break; }
 	if ! make -C "$build/tools/testing/selftests" TARGETS=net/ipvlan >"$tmp/build.log" 2>&1; then
