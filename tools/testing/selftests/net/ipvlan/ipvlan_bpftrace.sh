@@ -29,7 +29,10 @@
 #
 # shellcheck disable=SC2317 # run through in_defer_scope, stop_bpftrace by defer
 
-lib_dir=$(dirname "$0")
+# The directory of this script, without a process (each costs on slow
+# debug kernels)
+lib_dir=.
+[[ "$0" == */* ]] && lib_dir=${0%/*}
 # shellcheck source=tools/testing/selftests/net/lib.sh
 source "$lib_dir"/../lib.sh
 # shellcheck source=tools/testing/selftests/kselftest/ktap_helpers.sh
@@ -320,6 +323,7 @@ main()
 	else
 		trap defer_scopes_cleanup EXIT
 		trap 'exit 1' INT TERM
+		defer netns_delete_retired
 		in_defer_scope run
 		rc=$?
 		case "$rc" in

@@ -18,27 +18,26 @@ nap()
 }
 
 # Run "$@" every 0.1 s until it succeeds, for at most $1 seconds, as
-# lib.sh's slowwait() does. Prints the output of the last run.
+# lib.sh's slowwait() does, in this shell: a command that sets variables
+# can tell the caller why it failed.
 wait_until()
 {
-	local end=$((${EPOCHREALTIME/./} + $1 * 1000000)) out
+	local end=$((${EPOCHREALTIME/./} + $1 * 1000000))
 
 	shift
-	while true; do
-		if out=$("$@"); then
-			echo -n "$out"
-			return 0
-		fi
-		if ((${EPOCHREALTIME/./} > end)); then
-			echo -n "$out"
-			return 1
-		fi
+	until "$@"; do
+		((${EPOCHREALTIME/./} > end)) && return 1
 		nap 0.1
 	done
 }
 
-# Create netns named after the variables given, in one process, and delete
-# them at the end of the defer scope.
+# The netns of the tests that ended, deleted by the next netns_create or
+# by netns_delete_retired: one process less per test.
+NETNS_RETIRED=()
+NETNS_DIR=/var/run/netns
+
+# Create netns named after the variables given, in one process, and
+# retire them at the end of the defer scope.
 netns_create()
 {
 	local var names=()
@@ -47,15 +46,32 @@ netns_create()
 		printf -v "$var" '%s-%s-%s' "${var,,}" "$$" "$RANDOM"
 		names+=("${!var}")
 	done
-	printf 'netns add %s\n' "${names[@]}" | ip -batch - || return
-	defer netns_delete "${names[@]}"
+	{
+		[ ${#NETNS_RETIRED[@]} -gt 0 ] &&
+			printf 'netns del %s\n' "${NETNS_RETIRED[@]}"
+		printf 'netns add %s\n' "${names[@]}"
+	} | ip -force -batch - || return
+	NETNS_RETIRED=()
+	defer netns_retire "${names[@]}"
 }
 
-# Delete those of the netns given that still exist, in one process (-force:
-# the others are only reported, to /dev/null).
-netns_delete()
+# Retire those of the netns given that still exist
+netns_retire()
 {
-	printf 'netns del %s\n' "$@" | ip -force -batch - 2>/dev/null
+	local ns
+
+	for ns in "$@"; do
+		[ -e "$NETNS_DIR/$ns" ] && NETNS_RETIRED+=("$ns")
+	done
+	return 0
+}
+
+# Delete the retired netns, in one process (at exit: defer it first)
+netns_delete_retired()
+{
+	[ ${#NETNS_RETIRED[@]} -eq 0 ] && return 0
+	printf 'netns del %s\n' "${NETNS_RETIRED[@]}" | ip -force -batch - 2>/dev/null
+	NETNS_RETIRED=()
 	return 0
 }
 
@@ -63,7 +79,10 @@ netns_delete()
 # blocks every later teardown, which would only wait out its bound.
 device_waiting()
 {
-	dmesg | grep -m1 -o 'unregister_netdevice: waiting for .*'
+	local log re=$'unregister_netdevice: waiting for [^\n]*'
+
+	# One read of the whole log: bash reads a pipe a byte at a time.
+	log=$(dmesg) && [[ "$log" =~ $re ]] && echo "${BASH_REMATCH[0]}"
 }
 
 # Whether the running kernel is built with option $1 (=y or =m), from

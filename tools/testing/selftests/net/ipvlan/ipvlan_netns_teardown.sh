@@ -10,7 +10,8 @@
 # Each test builds the topology below, tears the lowers down in one way,
 # and checks what a user sees: every upper and veth peer disappears within
 # a bounded wait, the command that tears down returns (a lower is freed only
-# once its uppers released it), and the kernel logs no splat meanwhile.
+# once its uppers released it), the devices that must stay do, and the
+# kernel logs no splat meanwhile.
 #
 #   ns1: veth0 <-> veth1  lower in mode l2:  ipvl0_1 (ns1), ipvl0_2 (ns2), ipvt0_3 (ns3)
 #        veth2 <-> veth3  lower in mode l3:  ipvl2_1 (ns1), ipvl2_2 (ns2), ipvt2_3 (ns3)
@@ -22,19 +23,24 @@
 # The uppers in ns2 are created from ns1 ("link vethN netns ns2"), those
 # in ns3 from ns3 ("link vethN link-netns ns1") where iproute2 can (6.2
 # and newer), else like ns2's. Every upper has an IPv4 and an IPv6
-# address. Commands go through "ip -batch": each process costs much on
-# slow debug kernels.
+# address.
+#
+# On debug kernels (KASAN, lockdep, kmemleak) every process costs about
+# half a second: commands go through "ip -batch", the kernel log is read
+# once per check, and no helper runs a process it can do without.
 
+# The directory of this script, without a process
+dir=.
+[[ "$0" == */* ]] && dir=${0%/*}
 # shellcheck source=tools/testing/selftests/net/lib.sh
-source "$(dirname "$0")"/../lib.sh
+source "$dir"/../lib.sh
 # shellcheck source=tools/testing/selftests/net/ipvlan/ipvlan_lib.sh
-source "$(dirname "$0")"/ipvlan_lib.sh
+source "$dir"/ipvlan_lib.sh
 
 ALL_TESTS="
 	del_lower
 	del_lower_netns
 	del_upper_netns
-	move_lower
 	no_device_waiting
 "
 
@@ -50,6 +56,9 @@ REFS_WARN_DELAY=11
 
 # Devices that must be gone after the teardown, as "netns:device".
 EXPECT_GONE=()
+# What devs_check found, and the devices it saw per netns
+DEVS_OUT=
+declare -A LINKS
 # When the last netns dismantle began: its devices go asynchronously.
 LAST_DISMANTLE=0
 START_MARKER=
@@ -58,8 +67,10 @@ LINK_NETNS=
 # Set when a teardown left a device behind: the kernel then holds devices
 # it cannot free, and further tests could block in the kernel for good.
 BAIL=
-# Files of run_bounded and del_lowers
+# Files of run_bounded, del_lowers and check_no_splat
 TMP_DIR=
+# Output files of run_bounded, numbered
+RUNS=0
 # The name of a test whose teardown chose among ways, if not run_test's
 TEARDOWN_DESC=
 
@@ -115,7 +126,6 @@ upper_addr_cmds()
 # but looks the link up in the wrong netns: try once, then remember.
 ns3_link_netns()
 {
-	[ "$LINK_NETNS" = no ] && return 1
 	if { upper_cmds "$NS3" "$NS3"; upper_addr_cmds "$NS3" 3; } |
 	   ip -n "$NS3" -batch - 2>/dev/null; then
 		LINK_NETNS=yes
@@ -131,11 +141,13 @@ ns3_link_netns()
 	return 1
 }
 
+# The topology; the netns named by $@ are created with it, empty.
 topo_create()
 {
-	local lower rc
+	local lower rc pid ns3_from_ns1=
 
-	netns_create NS1 NS2 NS3 || return
+	netns_create NS1 NS2 NS3 "$@" || return
+	[ "$LINK_NETNS" = no ] && ns3_from_ns1=yes
 	{
 		for lower in "${LOWERS[@]}"; do
 			echo "link add $lower type veth peer name veth$((${lower#veth} + 1))"
@@ -144,71 +156,130 @@ topo_create()
 		upper_cmds "$NS1" "$NS1"
 		upper_addr_cmds "$NS1" 1
 		upper_cmds "$NS2" "$NS1"
+		[ -n "$ns3_from_ns1" ] && upper_cmds "$NS3" "$NS1"
 	} | ip -n "$NS1" -batch - || return
-	ns3_link_netns
-	rc=$?
-	if [ "$rc" = 1 ]; then
-		upper_cmds "$NS3" "$NS1" | ip -n "$NS1" -batch - &&
-		upper_addr_cmds "$NS3" 3 | ip -n "$NS3" -batch - || return
-	elif [ "$rc" != 0 ]; then
-		return 1
+	if [ -z "$ns3_from_ns1" ]; then
+		ns3_link_netns
+		rc=$?
+		[ "$rc" = 2 ] && return 1
+		if [ "$rc" = 1 ]; then
+			upper_cmds "$NS3" "$NS1" | ip -n "$NS1" -batch - || return
+			ns3_from_ns1=yes
+		fi
 	fi
-	upper_addr_cmds "$NS2" 2 | ip -n "$NS2" -batch -
+	# The addresses of ns2 and ns3, in parallel
+	upper_addr_cmds "$NS2" 2 >"$TMP_DIR/ns2.batch"
+	ip -n "$NS2" -batch "$TMP_DIR/ns2.batch" &
+	pid=$!
+	rc=0
+	if [ -n "$ns3_from_ns1" ]; then
+		upper_addr_cmds "$NS3" 3 >"$TMP_DIR/ns3.batch"
+		ip -n "$NS3" -batch "$TMP_DIR/ns3.batch" || rc=1
+	fi
+	wait "$pid" || rc=1
+	return "$rc"
 }
 
-# "netns:device" of every upper, one a line, and of the lowers and their
-# peers if $1 is "all".
+# Set array $1 to "netns:device" of every upper, and of the lowers and
+# their peers if $2 is "all".
 topo_devices()
 {
+	local -n devs=$1
 	local lower ns name
 
+	devs=()
 	for lower in "${LOWERS[@]}"; do
-		[ "$1" = all ] && printf '%s\n' "$NS1:$lower" "$NS1:veth$((${lower#veth} + 1))"
+		[ "$2" = all ] && devs+=("$NS1:$lower" "$NS1:veth$((${lower#veth} + 1))")
 		for ns in "$NS1" "$NS2" "$NS3"; do
 			upper_name name "$ns" "$lower"
-			echo "$ns:$name"
+			devs+=("$ns:$name")
 		done
 	done
 }
 
-# Print the names of the devices in netns $1, each between spaces
-link_names()
+# Remove the entries of array $1 that match pattern $2, adding them to
+# array $3 if given
+devs_take()
 {
-	local line name list=" "
+	local -n from=$1
+	local entry kept=() taken=()
 
-	while read -r line; do
-		name=${line#*: }
-		list+="${name%%[@:]*} "
-	done < <(ip -n "$1" -o link show 2>/dev/null)
-	echo "$list"
+	for entry in "${from[@]}"; do
+		# shellcheck disable=SC2053 # $2 is a pattern
+		if [[ "$entry" == $2 ]]; then
+			taken+=("$entry")
+		else
+			kept+=("$entry")
+		fi
+	done
+	from=("${kept[@]}")
+	[ -n "$3" ] || return 0
+	local -n to=$3
+	to+=("${taken[@]}")
 }
 
-# Print which of the "netns:device" arguments are present (in netns that
-# still exist), or which are missing with -m. True if none is printed.
+# Set array LINKS, indexed by netns, to the names of the devices in each
+# netns given, each between spaces (none if the netns is gone). The netns
+# are listed in parallel: each "ip" costs most of a second on debug kernels.
+list_links()
+{
+	local ns pids=() line name
+
+	for ns in "$@"; do
+		[ -e "$NETNS_DIR/$ns" ] || continue
+		ip -n "$ns" -o link show >"$TMP_DIR/links.$ns" 2>/dev/null &
+		pids+=($!)
+	done
+	# Not a bare "wait": a stuck teardown command is a child too.
+	[ ${#pids[@]} -gt 0 ] && wait "${pids[@]}"
+	LINKS=()
+	for ns in "$@"; do
+		LINKS[$ns]=" "
+		[ -e "$NETNS_DIR/$ns" ] || continue
+		while read -r line; do
+			name=${line#*: }
+			LINKS[$ns]+="${name%%[@:]*} "
+		done <"$TMP_DIR/links.$ns"
+	done
+}
+
+# Which of the "netns:device" arguments are present (in netns that still
+# exist), or which are missing with -m, into DEVS_OUT. True if none is.
 devs_check()
 {
 	local want=present entry ns dev out=()
-	local -A links
+	local -A seen
 
 	[ "$1" = -m ] && want=missing && shift
 	for entry in "$@"; do
+		seen[${entry%%:*}]=1
+	done
+	list_links "${!seen[@]}"
+	for entry in "$@"; do
 		ns=${entry%%:*}
 		dev=${entry#*:}
-		[ -n "${links[$ns]+x}" ] || links[$ns]=$(link_names "$ns")
-		if [[ "${links[$ns]}" == *" $dev "* ]]; then
+		if [[ "${LINKS[$ns]}" == *" $dev "* ]]; then
 			[ "$want" = present ] && out+=("$dev in ${ns%%-*}")
 		else
 			[ "$want" = missing ] && out+=("$dev in ${ns%%-*}")
 		fi
 	done
-	[ ${#out[@]} -eq 0 ] && return 0
-	echo "${out[*]}"
-	return 1
+	DEVS_OUT="${out[*]}"
+	[ ${#out[@]} -eq 0 ]
 }
 
 devs_left()
 {
 	devs_check "${EXPECT_GONE[@]}"
+}
+
+# Whether process $1, a child of ours, has ended (a zombie until waited)
+exited()
+{
+	local state
+
+	{ read -r _ _ state _ </proc/"$1"/stat; } 2>/dev/null || return 0
+	[ "$state" = Z ]
 }
 
 # Run a teardown command that must return within WAIT_TIMEOUT: it blocks
@@ -217,24 +288,26 @@ devs_left()
 # the kselftest runner waiting for the end of our output.
 run_bounded()
 {
-	local rcfile=$TMP_DIR/rc outfile=$TMP_DIR/out
+	local outfile=$TMP_DIR/out.$((++RUNS)) pid rc
 
-	rm -f "$rcfile"
 	(
 		for fd in /proc/self/fd/*; do
 			fd=${fd##*/}
 			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
 		done 2>/dev/null
-		"$@"
-		echo $? >"$rcfile"
+		exec "$@"
 	) </dev/null >"$outfile" 2>&1 &
+	pid=$!
 	[ "$1 $2" = "ip netns" ] && LAST_DISMANTLE=$EPOCHSECONDS
-	if ! wait_until "$WAIT_TIMEOUT" test -s "$rcfile"; then
+	if ! wait_until "$WAIT_TIMEOUT" exited "$pid"; then
 		check_err 1 "'$*' did not return within ${WAIT_TIMEOUT}s (lower still referenced?)"
 		BAIL="'$*' is stuck"
 		return 1
 	fi
-	check_err "$(<"$rcfile")" "'$*' failed: $(<"$outfile")"
+	wait "$pid"
+	rc=$?
+	check_err "$rc" "'$*' failed: $(<"$outfile")"
+	return "$rc"
 }
 
 # Delete the lowers in netns $1, in one command
@@ -249,33 +322,44 @@ del_lowers()
 # Once the teardown has failed, name what is left without waiting again.
 check_all_gone()
 {
-	local left wait=$WAIT_TIMEOUT
+	local wait=$WAIT_TIMEOUT
 
 	[ "$RET" -ne 0 ] && wait=0
-	if ! left=$(wait_until "$wait" devs_left); then
-		check_err 1 "still present after ${wait}s: $left"
-		BAIL="devices left behind: $left"
+	if ! wait_until "$wait" devs_left; then
+		check_err 1 "still present after ${wait}s: $DEVS_OUT"
+		BAIL="devices left behind: $DEVS_OUT"
 	fi
 }
 
-# The kernel log since marker $1 holds no splat
-check_no_splat()
+# Check that the devices "netns:device" given are still there
+check_stay()
 {
-	local splat
-
-	splat=$(dmesg | awk -v marker="$1" -v re="$SPLAT_RE" '
-		index($0, marker) { since = 1; next }
-		since && $0 ~ re { print; if (++n == 3) exit }')
-	[ -z "$splat" ]
-	check_err $? "kernel splat: $splat"
+	devs_check -m "$@"
+	check_err $? "went away: $DEVS_OUT"
 }
 
-# Build the topology, run teardown $1, check that EXPECT_GONE goes and no
-# splat shows, and report as test $2.
+# The kernel log since marker $1 holds no splat (at most three are named)
+check_no_splat()
+{
+	local lines i splat=()
+
+	dmesg > "$TMP_DIR/kmsg"
+	mapfile -t lines < "$TMP_DIR/kmsg"
+	for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
+		[[ "${lines[i]}" == *"$1"* ]] && break
+		[[ "${lines[i]}" =~ $SPLAT_RE ]] && splat=("${lines[i]}" "${splat[@]:0:2}")
+	done
+	[ ${#splat[@]} -eq 0 ]
+	check_err $? "kernel splat: ${splat[*]}"
+}
+
+# Build the topology (with the empty netns named by $3...), run teardown
+# $1, check that EXPECT_GONE goes and no splat shows, and report as test $2.
 run_test()
 {
 	local teardown=$1 desc=$2 marker missing
 
+	shift 2
 	TEARDOWN_DESC=
 	RET=0
 	retmsg=
@@ -288,7 +372,7 @@ run_test()
 	marker="ipvlan_netns_teardown: $desc start $$"
 	kmsg "$desc start $$"
 
-	if ! topo_create; then
+	if ! topo_create "$@"; then
 		missing=$(kernel_lacks CONFIG_VETH CONFIG_IPVLAN CONFIG_IPVTAP)
 		if [ -n "$missing" ]; then
 			RET=$ksft_skip
@@ -308,7 +392,7 @@ run_test()
 
 teardown_del_lower()
 {
-	mapfile -t EXPECT_GONE < <(topo_devices all)
+	topo_devices all EXPECT_GONE
 	del_lowers "$NS1"
 }
 
@@ -319,7 +403,8 @@ del_lower()
 
 teardown_del_lower_netns()
 {
-	mapfile -t EXPECT_GONE < <(topo_devices | grep -v "^$NS1:")
+	topo_devices EXPECT_GONE uppers
+	devs_take EXPECT_GONE "$NS1:*"
 	run_bounded ip netns del "$NS1"
 }
 
@@ -329,34 +414,47 @@ del_lower_netns()
 }
 
 # An upper's netns goes first: the lowers and the other uppers stay, each
-# lower takes a new upper, then unloading veth (or, where it cannot be
-# unloaded, deleting the lowers) takes every upper.
+# lower takes a new upper; the lowers move to NS4 (their uppers stay);
+# then unloading veth (or, where it cannot be unloaded, deleting the lowers
+# in NS4) takes every upper.
 teardown_del_upper_netns()
 {
-	local lower missing stay
+	local lower stay=()
 
-	mapfile -t stay < <(topo_devices all | grep -v "^$NS2:")
-	mapfile -t EXPECT_GONE < <(topo_devices | grep "^$NS2:")
+	topo_devices stay all
+	devs_take stay "$NS2:*" EXPECT_GONE
 	run_bounded ip netns del "$NS2" || return
 	check_all_gone
-	missing=$(devs_check -m "${stay[@]}")
-	check_err $? "went away with an upper's netns: $missing"
-
+	check_stay "${stay[@]}"
 	for lower in "${LOWERS[@]}"; do
 		echo "link add new${lower#veth} link $lower netns $NS3 type ipvlan mode l2"
-	done | ip -n "$NS1" -batch -
+		stay+=("$NS3:new${lower#veth}")
+	done > "$TMP_DIR/batch"
+	ip -n "$NS1" -batch "$TMP_DIR/batch"
 	check_err $? "a lower does not take a new upper"
 	log_test "ip netns del of an upper's netns: lowers and other uppers stay"
+
 	RET=0
 	retmsg=
+	devs_take stay "$NS1:veth[024]"
+	for lower in "${LOWERS[@]}"; do
+		echo "link set $lower netns $NS4"
+		stay+=("$NS4:$lower")
+	done > "$TMP_DIR/batch"
+	ip -n "$NS1" -batch "$TMP_DIR/batch"
+	check_err $? "cannot move the lowers to another netns"
+	check_stay "${stay[@]}"
+	log_test "lowers moved to another netns: uppers and peers stay"
 
-	EXPECT_GONE=("${stay[@]}" "$NS3:new0" "$NS3:new2" "$NS3:new4")
-	TEARDOWN_DESC="ip link del of the lowers, then: every upper goes"
+	RET=0
+	retmsg=
+	EXPECT_GONE=("${stay[@]}")
+	TEARDOWN_DESC="ip link del of the moved lowers, then: every upper goes"
 	if veth_unloadable; then
 		TEARDOWN_DESC="modprobe -r veth, then: lowers and uppers go"
 		run_bounded modprobe -r veth
 	else
-		del_lowers "$NS1"
+		del_lowers "$NS4"
 	fi
 }
 
@@ -369,40 +467,17 @@ veth_unloadable()
 
 	{ read -r refcnt </sys/module/veth/refcnt; } 2>/dev/null || return 1
 	[ "$refcnt" = 0 ] || return 1
-	[ -z "$(ip -o link show type veth)" ] || return 1
-	while read -r ns _; do
-		[[ " $NS1 $NS2 $NS3 " == *" $ns "* ]] || return 1
-	done < <(ip netns list)
+	for ns in "$NETNS_DIR"/*; do
+		[ -e "$ns" ] || continue
+		[[ " $NS1 $NS2 $NS3 $NS4 " == *" ${ns##*/} "* ]] || return 1
+	done
+	[ -z "$(ip -o link show type veth)" ]
 }
 
 del_upper_netns()
 {
 	run_test teardown_del_upper_netns \
-		"ip netns del of an upper's netns, then the lowers: every upper goes"
-}
-
-# The lowers move to another netns (their uppers stay), then go there.
-teardown_move_lower()
-{
-	local lower missing
-
-	netns_create NS4 || return
-	for lower in "${LOWERS[@]}"; do
-		echo "link set $lower netns $NS4"
-	done | ip -n "$NS1" -batch -
-	check_err $? "cannot move the lowers to another netns"
-	mapfile -t EXPECT_GONE < <(topo_devices)
-	for lower in "${LOWERS[@]}"; do
-		EXPECT_GONE+=("$NS4:$lower" "$NS1:veth$((${lower#veth} + 1))")
-	done
-	missing=$(devs_check -m "${EXPECT_GONE[@]}")
-	check_err $? "missing after moving the lowers: $missing"
-	del_lowers "$NS4"
-}
-
-move_lower()
-{
-	run_test teardown_move_lower "lowers moved to another netns, then deleted there"
+		"ip netns del of an upper's netns, then the lowers: every upper goes" NS4
 }
 
 # Teardown through netns dismantle is asynchronous: a device still
@@ -425,12 +500,13 @@ if [ "$EUID" -ne 0 ]; then
 	echo "SKIP: need root"
 	exit "$ksft_skip"
 fi
-if ! ip link help 2>&1 | grep -q ipvlan; then
+if [[ "$(ip link help 2>&1)" != *ipvlan* ]]; then
 	echo "SKIP: iproute2 without ipvlan support"
 	exit "$ksft_skip"
 fi
 
 trap defer_scopes_cleanup EXIT
+defer netns_delete_retired
 TMP_DIR=$(mktemp -d) || exit "$ksft_fail"
 defer rm -rf "$TMP_DIR"
 START_MARKER="ipvlan_netns_teardown: start $$"
