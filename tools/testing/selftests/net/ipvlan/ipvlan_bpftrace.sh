@@ -61,6 +61,9 @@ kprobe:free_netdev
 
 OUT=
 BPFTRACE_PID=
+# bpftrace's output, and when it was started
+BPFTRACE_FD=
+BPFTRACE_START=
 # Copies bpftrace's output to $OUT once it is attached
 COPY_PID=
 SKIP_REASON=
@@ -152,21 +155,27 @@ tracefs_for_bpftrace()
 	mount -t tracefs nodev "$dir" && defer umount "$dir"
 }
 
-# Start bpftrace and wait, without polling (a poll loop would take the CPU
-# from bpftrace's compiler on a slow machine), until every probe is
-# attached; its output goes to $OUT, progress every 10 s.
+# Start bpftrace: it compiles and attaches while the topology is built.
 start_bpftrace()
 {
-	local start=$EPOCHREALTIME line n fd
-
+	BPFTRACE_START=$EPOCHREALTIME
 	OUT=$(mktemp)
 	defer rm -f "$OUT"
 	bpftrace_headers
 	tracefs_for_bpftrace
 	# Line-buffered: a killed bpftrace must not take events with it.
-	exec {fd}< <(exec bpftrace -B line -e "$PROG" </dev/null 2>&1)
+	exec {BPFTRACE_FD}< <(exec bpftrace -B line -e "$PROG" </dev/null 2>&1)
 	BPFTRACE_PID=$!
 	defer stop_bpftrace
+}
+
+# Wait, without polling (a poll loop would take the CPU from bpftrace's
+# compiler on a slow machine), until every probe is attached; its output
+# goes to $OUT, progress every 10 s.
+bpftrace_attached()
+{
+	local start=$BPFTRACE_START line n fd=$BPFTRACE_FD
+
 	while true; do
 		if read -r -t 10 -u "$fd" line; then
 			echo "$line" >>"$OUT"
@@ -218,6 +227,7 @@ run()
 	local lower_free_pid upper ino uninit ts pid in_work per_netns=no path
 	local del_pid line missing
 
+	start_bpftrace
 	netns_create NS1 NS2 NS3 || return 1
 	if ! ip -n "$NS1" link add veth0 type veth peer veth1; then
 		missing=$(kernel_lacks CONFIG_VETH)
@@ -242,7 +252,7 @@ run()
 		"/run/netns/$NS1" "/run/netns/$NS2" "/run/netns/$NS3"; echo)
 	grep -qw rtnl_net_work_func /proc/kallsyms && per_netns=yes
 
-	start_bpftrace || return "$ksft_skip"
+	bpftrace_attached || return "$ksft_skip"
 	RET=0
 	ktap_print_msg "bpftrace attached in $ATTACH_MS ms"
 

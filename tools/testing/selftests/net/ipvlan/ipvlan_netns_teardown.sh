@@ -374,7 +374,10 @@ run_test()
 
 	if ! topo_create "$@"; then
 		missing=$(kernel_lacks CONFIG_VETH CONFIG_IPVLAN CONFIG_IPVTAP)
-		if [ -n "$missing" ]; then
+		if [[ "$(ip link help 2>&1)" != *ipvlan* ]]; then
+			RET=$ksft_skip
+			retmsg="iproute2 without ipvlan support"
+		elif [ -n "$missing" ]; then
 			RET=$ksft_skip
 			retmsg="kernel without $missing"
 		else
@@ -498,10 +501,6 @@ no_device_waiting()
 
 if [ "$EUID" -ne 0 ]; then
 	echo "SKIP: need root"
-	exit "$ksft_skip"
-fi
-if [[ "$(ip link help 2>&1)" != *ipvlan* ]]; then
-	echo "SKIP: iproute2 without ipvlan support"
 	exit "$ksft_skip"
 fi
 
