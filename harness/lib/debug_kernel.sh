@@ -80,17 +80,29 @@ debug_kernel_build()
 DEBUG_KERNEL_RECIPE=2
 
 # Print "bzImage moddir" of the cached debug kernel, building it if needed.
+# With "global" as $2: the same configuration without
+# CONFIG_DEBUG_NET_SMALL_RTNL (no per-netns unregistration: every upper
+# goes under the global RTNL), a kernel to compare with.
 debug_kernel()
 {
-	local tree=$1 ver key out frags
+	local tree=$1 variant=${2:-} ver key out frags global
 
 	frags=("$HARNESS_DIR/config/vm.config" "$tree/kernel/configs/debug.config"
 	       "$SUITE_DIR/config")
 	ver=$(awk '{ gsub(/[^A-Za-z0-9.-]/, "_", $2); print $2 }' "$tree/.unpacked")
+	if [ "$variant" = global ]; then
+		global=$CACHE_DIR/build/global-rtnl.config
+		mkdir -p "$CACHE_DIR/build"
+		{
+			grep -v '^CONFIG_DEBUG_NET_SMALL_RTNL=' "$SUITE_DIR/config"
+			echo '# CONFIG_DEBUG_NET_SMALL_RTNL is not set'
+		} >"$global"
+		frags=("${frags[@]:0:2}" "$global")
+	fi
 	# Keyed by what shapes the kernel: fragments, recipe, compiler.
 	key=$( (cat "${frags[@]}" "$DEBUG_CONFIG_UNMET"; echo "$DEBUG_KERNEL_RECIPE"; gcc --version | head -n1) |
 		sha256sum | cut -c1-16)
-	out=$CACHE_DIR/build/debug-$ver-$key
+	out=$CACHE_DIR/build/debug${variant:+-$variant}-$ver-$key
 	if [ ! -e "$out/.built" ]; then
 		with_lock "$out.lock" debug_kernel_locked "$tree" "$out" "${frags[@]}" ||
 			die "debug kernel build failed"

@@ -35,5 +35,9 @@ expect_usage_error "unknown kernel 'bogus'" "$HARNESS_DIR/check" bogus
 expect_usage_error "the suite has no test program 'nope'" "$HARNESS_DIR/vmtest" -p nope
 expect_usage_error "--netdev-ci or --installed, not both" "$HARNESS_DIR/vmtest" --netdev-ci --installed
 expect_usage_error "no --program, no command" "$HARNESS_DIR/vmtest" --netdev-ci -- true
+expect_usage_error "--reps needs a number" "$HARNESS_DIR/bench" --reps x
+expect_usage_error "unknown kernel 'nope'" "$HARNESS_DIR/bench" --kernels "debug nope"
+expect_usage_error "take numbers, not '0'" "$HARNESS_DIR/bench" --uppers "10 0"
+expect_usage_error "unknown option '--bogus'" "$HARNESS_DIR/bench" --bogus
 [ "$fail" = 0 ] && echo "ok: options"
 exit "$fail"

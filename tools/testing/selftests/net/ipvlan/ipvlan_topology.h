@@ -13,9 +13,14 @@
 
 #include "ipvlan_rtnl.h"
 
+/* A program that builds larger topologies may define them first. */
+#ifndef MAX_NETNS
 #define MAX_NETNS	40
+#endif
 #define MAX_LOWERS	4
+#ifndef MAX_UPPERS
 #define MAX_UPPERS	256
+#endif
 /* The id asked for the lowers' netns in the uppers' netns */
 #define LOWER_NSID	1
 
