@@ -58,7 +58,7 @@ done
 mk=$SUITE_DIR/Makefile
 for f in $(cd "$SUITE_DIR" && git ls-files .); do
 	case "$f" in
-	Makefile|.gitignore|config|settings) continue ;;
+	Makefile|.gitignore|README|config|settings) continue ;;
 	*.bpf.c) name=${f%.c}.o ;;
 	*.c)	# a program's own source
 		name=${f%.c}

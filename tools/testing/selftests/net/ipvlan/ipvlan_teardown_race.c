@@ -1,722 +1,669 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Race the teardown of ipvlan/ipvtap uppers when their lower goes away.
+ * Teardowns that compete for the same ipvlan and ipvtap uppers.
  *
- * The lower's NETDEV_UNREGISTER marks each upper "dying" and queues the
- * uppers of other netns for their netns' per-netns work. Until that work
- * runs, the same upper can be deleted another way: RTM_DELLINK in its own
- * netns, or the dismantle of its netns. ->dellink() must then leave it
- * alone (ipvlan_link_delete() checks "dying"), or the upper is unlinked
- * and queued twice: its id freed twice, the port's list corrupted.
+ * When a lower is unregistered, its NETDEV_UNREGISTER marks each upper
+ * "dying" and, with CONFIG_DEBUG_NET_SMALL_RTNL, queues those of other
+ * netns for their netns' work. Until that work runs, RTM_DELLINK or the
+ * dismantle of its netns may still reach the upper: ->dellink() must then
+ * leave it alone, or it is unlinked and queued twice.
  *
- * Each iteration builds a lower (veth0, up) with ipvlan and ipvtap uppers
- * in its netns and in NR_NETNS others, the port's mode changing from one
- * iteration to the next, and releases from one barrier competing actors,
- * each a process of its own pinned to a CPU in turn, each after a delay of
- * its own that changes from one iteration to the next:
- *  - the lower's RTM_DELLINK, or, every other iteration, the dismantle of
- *    the lower's netns;
- *  - RTM_DELLINK of an ipvlan and an ipvtap upper from their netns, sent
- *    as a link monitor would react: when the lower is reported down, which
- *    its unregistration does just before it marks the uppers dying. When
- *    the lower's netns is dismantled instead (a monitor there would hold
- *    it), they are sent when the tracer sees the dismantle delete the
- *    first device there: it holds RTNL from then on until it has marked
- *    the uppers dying;
- *  - RTM_DELLINK of another upper from its netns (and of one in the
- *    lower's netns), after a random delay;
- *  - the dismantle of an upper's netns;
- *  - RTM_NEWLINK of new uppers on the same lower from two other netns.
- * Then, from BPF kprobes: every upper, new ones included, uninitialised
- * once and freed once, before the lower is freed, and the lower freed
- * within a bound; every request answered as a user may expect, none stuck;
- * nothing left in any netns; no kernel splat. The test reports how often
- * an upper's ->dellink() ran while the upper was dying: the window.
+ * Each iteration builds veth10 in ns0 with an upper in each of ns0 to ns4
+ * (ipvlan and ipvtap in turn, taps open), then releases actors at once,
+ * each a process on a CPU in turn: RTM_DELLINK of the lower (or the
+ * dismantle of ns0), RTM_DELLINK of uppers as soon as the lower is reported
+ * down or after a random delay, the dismantle of ns4, and RTM_NEWLINK of
+ * new uppers. Each request must get an answer a user may expect and every
+ * device must be freed, every netns dismantled, within a bound. BPF counts
+ * the ->dellink() calls on dying uppers: how often the window was hit.
+ * The caller checks the kernel log.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <limits.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <linux/if_link.h>
+#include <linux/net_namespace.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "kselftest_harness.h"
-#include "ipvlan_oops_timeline.h"
-#include "ipvlan_teardown_checks.h"
+#include "ipvlan_teardown_race.h"
 
-#define BPF_OBJ		"ipvlan_tracer.bpf.o"
-#define NR_NETNS	6	/* besides the lower's */
-#define ITERATIONS	24
-/*
- * Stop iterating after this per variant (a quarter of it on machines that
- * say they are slow, KSFT_MACHINE_SLOW=yes: one iteration of each variant
- * on a debug kernel under emulation, where each window is hit; the first
- * iteration of a variant is its own kind of teardown). For soak runs,
- * IPVLAN_RACE_SECONDS=N iterates for N seconds per variant instead, with
- * no bound on the number of iterations.
- */
-#define RACE_BUDGET_S	10
-#define RACE_TIMEOUT_S	120
-/* A dismantle of the lower's netns is seen within this, or is slow */
-#define DISMANTLE_WAIT_MS	10000
-#define MAX_ACTORS	8
-/* ifindex of the first upper created during the race */
-#define NEW_IFINDEX	500
+#define NR_NS		7
+#define NR_UPPERS	5	/* built in ns0 to ns4 */
+#define LOWER		10	/* ifindex of veth10; its peer, veth11, has 11 */
+#define UPPER		20	/* ifindex of the upper of ns[i]: UPPER + i */
+#define LOWER_NSID	1	/* the id of ns0 in the others */
+#define BOUND_MS	20000
+#define BUDGET_MS	10000	/* of iterations per variant; 1/4 if slow */
+
+enum act { DEL_LOWER, DISMANTLE, DEL_ON_DOWN, DEL_ON_DISMANTLE, DEL, NEW };
+
+static const char * const act_names[] = {
+	[DEL_LOWER] = "RTM_DELLINK of the lower",
+	[DISMANTLE] = "dismantle",
+	[DEL_ON_DOWN] = "RTM_DELLINK on lower down",
+	[DEL_ON_DISMANTLE] = "RTM_DELLINK on ns0 dismantle",
+	[DEL] = "RTM_DELLINK",
+	[NEW] = "RTM_NEWLINK",
+};
 
 static const __u16 modes[] = { IPVLAN_MODE_L2, IPVLAN_MODE_L3, IPVLAN_MODE_L3S };
-/* Largest delay of an actor after the barrier, by iteration */
+static const char * const mode_names[] = { "l2", "l3", "l3s" };
 static const int max_delays_us[] = { 0, 300, 2000, 10000 };
 
-enum actor_kind {
-	DEL_LOWER,		/* RTM_DELLINK of the lower, in its netns */
-	DISMANTLE_LOWER_NETNS,	/* drop the last reference to its netns */
-	DEL_UPPER,		/* RTM_DELLINK of an upper, in its netns */
-	DEL_UPPER_ON_DOWN,	/* the same once the lower is reported down */
-	DEL_UPPER_ON_DISMANTLE,	/* ... once its netns' dismantle deletes one */
-	DISMANTLE_UPPER_NETNS,	/* drop the last reference to an upper's netns */
-	NEW_UPPER,		/* RTM_NEWLINK of an upper on the lower */
-};
-
-static const char * const actor_names[] = {
-	[DEL_LOWER] = "RTM_DELLINK veth0",
-	[DISMANTLE_LOWER_NETNS] = "dismantle the lower's netns",
-	[DEL_UPPER] = "RTM_DELLINK",
-	[DEL_UPPER_ON_DOWN] = "RTM_DELLINK on lower down",
-	[DEL_UPPER_ON_DISMANTLE] = "RTM_DELLINK on dismantle",
-	[DISMANTLE_UPPER_NETNS] = "dismantle netns",
-	[NEW_UPPER] = "RTM_NEWLINK",
-};
-
 struct actor {
-	enum actor_kind kind;
+	enum act act;
 	int ns;			/* netns acted in, or dismantled */
-	int upper;		/* DEL_UPPER*: index in topology.uppers */
-	enum upper_link how;	/* NEW_UPPER */
-	const char *upper_kind;	/* NEW_UPPER */
-	char name[IFNAMSIZ];	/* NEW_UPPER */
-	int ifindex;		/* NEW_UPPER */
+	bool link_nsid;		/* NEW: IFLA_LINK_NETNSID, not IFLA_NET_NS_FD */
 	int delay_us;
-	int cpu;
 	pid_t pid;
-	int err;		/* errno of its request, 0 if none */
-	bool done;
+	int err;		/* errno of its request, -1 until it returns */
 };
 
-/* Set up once by main(), before the tests are forked. */
-static struct tracer tracer;
-static int tracer_err;
-static bool tracer_unsupported;
-static char tracer_why[256];
+struct req {
+	struct nlmsghdr nh;
+	union {
+		struct ifinfomsg ifi;
+		struct rtgenmsg gen;
+	};
+	char attrs[256];
+};
 
-/* What a test builds, who races, and where */
+/* What a test builds, who races, and what BPF counts */
 struct race {
-	struct topology t;
-	struct actor actors[MAX_ACTORS];
+	struct bpf_object *obj;
+	int nets, freed, stats;
+	bool per_netns;
+	int ns[NR_NS];		/* netns fds, -1 once closed */
+	int nl[NR_NS];		/* rtnetlink sockets in them */
+	__u32 inum[NR_NS];
+	int tap[NR_UPPERS];
+	struct actor actors[8];
 	int nr_actors;
-	int kmsg_fd;
-	int nr_cpus;
-	int cpus[64];
-	__u64 t_start;
-	/* Written to, then closed, when the lower's netns is seen going */
-	int dismantle_fd;
 };
 
-FIXTURE(ipvlan_race)
-{
+FIXTURE(ipvlan_race) {
 	struct race r;
 };
 
-FIXTURE_VARIANT(ipvlan_race)
-{
-	bool dismantle_lower;	/* every other iteration, from the first */
+FIXTURE_VARIANT(ipvlan_race) {
+	bool dismantle;		/* ns0 every other iteration, the first on */
 };
 
-FIXTURE_VARIANT_ADD(ipvlan_race, del_lower)
-{
-	.dismantle_lower = false,
+FIXTURE_VARIANT_ADD(ipvlan_race, del_lower) {
+	.dismantle = false,
 };
 
-FIXTURE_VARIANT_ADD(ipvlan_race, del_lower_or_netns)
-{
-	.dismantle_lower = true,
+FIXTURE_VARIANT_ADD(ipvlan_race, del_lower_or_netns) {
+	.dismantle = true,
 };
+
+static __u64 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
+static struct rtattr *put(struct req *r, int type, const void *data, int len)
+{
+	struct rtattr *rta = (void *)r + NLMSG_ALIGN(r->nh.nlmsg_len);
+
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	r->nh.nlmsg_len = NLMSG_ALIGN(r->nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	return rta;
+}
+
+static void end(struct req *r, struct rtattr *nest)
+{
+	nest->rta_len = (void *)r + r->nh.nlmsg_len - (void *)nest;
+}
+
+static void req_init(struct req *r, int type, int flags, int ifindex)
+{
+	memset(r, 0, sizeof(*r));
+	r->nh.nlmsg_len = NLMSG_LENGTH(sizeof(r->ifi));
+	r->nh.nlmsg_type = type;
+	r->nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	r->ifi.ifi_index = ifindex;
+}
+
+/* Send @r, return the kernel's answer: 0 or -errno */
+static int talk(int fd, struct req *r)
+{
+	char buf[1024];
+	struct nlmsghdr *nh = (void *)buf;
+	ssize_t len;
+
+	if (send(fd, r, r->nh.nlmsg_len, 0) < 0)
+		return -errno;
+	len = recv(fd, buf, sizeof(buf), 0);
+	if (len < 0)
+		return -errno;
+	if (len < NLMSG_LENGTH(sizeof(struct nlmsgerr)) ||
+	    nh->nlmsg_type != NLMSG_ERROR)
+		return -EPROTO;
+	return ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
+}
+
+/*
+ * veth10 (its peer veth11) if @ifindex is LOWER, else an upper of veth10
+ * of @kind in @mode, placed by @ns_attr (IFLA_NET_NS_FD, IFLA_LINK_NETNSID
+ * or none) = @ns. Named after kind and ifindex: unique in every netns, and
+ * so are the ipvtaps' /dev/tapIFINDEX.
+ */
+static int link_add(int nl, int ifindex, const char *kind, __u16 mode,
+		    int ns_attr, int ns)
+{
+	struct ifinfomsg peer = { .ifi_index = LOWER + 1 };
+	struct rtattr *info, *data, *nest;
+	char name[IFNAMSIZ];
+	int link = LOWER;
+	struct req r;
+
+	req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ifindex);
+	snprintf(name, sizeof(name), "%s%d", kind, ifindex);
+	put(&r, IFLA_IFNAME, name, strlen(name) + 1);
+	info = put(&r, IFLA_LINKINFO, NULL, 0);
+	put(&r, IFLA_INFO_KIND, kind, strlen(kind));
+	data = put(&r, IFLA_INFO_DATA, NULL, 0);
+	if (ifindex == LOWER) {
+		nest = put(&r, VETH_INFO_PEER, &peer, sizeof(peer));
+		put(&r, IFLA_IFNAME, "veth11", sizeof("veth11"));
+		end(&r, nest);
+	} else {
+		put(&r, IFLA_IPVLAN_MODE, &mode, sizeof(mode));
+	}
+	end(&r, data);
+	end(&r, info);
+	if (ifindex != LOWER)
+		put(&r, IFLA_LINK, &link, sizeof(link));
+	if (ns_attr)
+		put(&r, ns_attr, &ns, sizeof(ns));
+	return talk(nl, &r);
+}
+
+static int link_del(int nl, int ifindex)
+{
+	struct req r;
+
+	req_init(&r, RTM_DELLINK, 0, ifindex);
+	return talk(nl, &r);
+}
+
+static int link_up(int nl, int ifindex)
+{
+	struct req r;
+
+	req_init(&r, RTM_NEWLINK, 0, ifindex);
+	r.ifi.ifi_flags = IFF_UP;
+	r.ifi.ifi_change = IFF_UP;
+	return talk(nl, &r);
+}
+
+/* Give netns @ns the id LOWER_NSID in @nl's netns */
+static int set_nsid(int nl, int ns)
+{
+	int nsid = LOWER_NSID;
+	struct req r;
+
+	req_init(&r, RTM_NEWNSID, 0, 0);
+	r.nh.nlmsg_len = NLMSG_LENGTH(sizeof(r.gen));
+	put(&r, NETNSA_FD, &ns, sizeof(ns));
+	put(&r, NETNSA_NSID, &nsid, sizeof(nsid));
+	return talk(nl, &r);
+}
+
+/* Until veth10 is reported down or gone to @mon (RTMGRP_LINK) */
+static int wait_down(int mon)
+{
+	struct ifinfomsg *ifi;
+	struct nlmsghdr *nh;
+	char buf[8192];
+	ssize_t len;
+
+	for (;;) {
+		len = recv(mon, buf, sizeof(buf), 0);
+		if (len < 0 && errno != ENOBUFS)
+			return -errno;
+		for (nh = (void *)buf; len > 0 && NLMSG_OK(nh, len);
+		     nh = NLMSG_NEXT(nh, len)) {
+			ifi = NLMSG_DATA(nh);
+			if (ifi->ifi_index == LOWER &&
+			    (nh->nlmsg_type == RTM_DELLINK || !(ifi->ifi_flags & IFF_UP)))
+				return 0;
+		}
+	}
+}
+
+/* An rtnetlink socket in netns @ns, bound to @groups; we stay where we are. */
+static int socket_in(int ns, unsigned int groups)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = groups };
+	int orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd = -1;
+
+	if (!setns(ns, CLONE_NEWNET)) {
+		fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (fd >= 0 && bind(fd, (void *)&sa, sizeof(sa))) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (setns(orig, CLONE_NEWNET))
+		abort();
+	close(orig);
+	return fd;
+}
+
+static int netns_new(void)
+{
+	int orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd = -1;
+
+	if (!unshare(CLONE_NEWNET))
+		fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (setns(orig, CLONE_NEWNET))
+		abort();
+	close(orig);
+	return fd;
+}
+
+static void netns_close(struct race *r, int i)
+{
+	if (r->nl[i] >= 0)
+		close(r->nl[i]);
+	if (r->ns[i] >= 0)
+		close(r->ns[i]);
+	r->nl[i] = -1;
+	r->ns[i] = -1;
+}
+
+static __u32 stat_of(struct race *r, __u32 stat)
+{
+	__u32 n = 0;
+
+	bpf_map_lookup_elem(r->stats, &stat, &n);
+	return n;
+}
+
+static bool freed(struct race *r, int ns, int ifindex)
+{
+	__u64 key = (__u64)ns << 32 | ifindex;
+	__u32 n = 0;
+
+	bpf_map_lookup_elem(r->freed, &key, &n);
+	return n;
+}
+
+static void map_clear(int fd)
+{
+	__u64 key;
+
+	while (!bpf_map_get_next_key(fd, NULL, &key))
+		bpf_map_delete_elem(fd, &key);
+}
 
 FIXTURE_SETUP(ipvlan_race)
 {
 	struct race *r = &self->r;
-	cpu_set_t set;
-	int cpu;
 
-	r->kmsg_fd = -1;
-	r->dismantle_fd = -1;
-	topology_init(&r->t);
-	ASSERT_EQ(0, bail_reason[0]) TH_LOG("not run: %s", bail_reason);
-	if (tracer_err && tracer_unsupported)
-		SKIP(return, "%s", tracer_why);
-	ASSERT_EQ(0, tracer_err) TH_LOG("%s", tracer_why);
-
-	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
-	for (cpu = 0; cpu < CPU_SETSIZE && r->nr_cpus < 64; cpu++)
-		if (CPU_ISSET(cpu, &set))
-			r->cpus[r->nr_cpus++] = cpu;
-	r->kmsg_fd = kmsg_open();
+	memset(r, 0, sizeof(*r));
+	memset(r->ns, -1, sizeof(r->ns));
+	memset(r->nl, -1, sizeof(r->nl));
+	memset(r->tap, -1, sizeof(r->tap));
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		SKIP(return, "kernel without BTF (CONFIG_DEBUG_INFO_BTF)");
 }
 
-/* Their reads of the pipe end when its last writer closes it. */
-static void release_dismantle_actors(struct race *r)
+/* Close the taps and every netns: the iteration's last acts */
+static void cleanup(struct race *r)
 {
-	if (r->dismantle_fd >= 0)
-		close(r->dismantle_fd);
-	r->dismantle_fd = -1;
+	int i;
+
+	for (i = 0; i < r->nr_actors; i++)
+		if (r->actors[i].err < 0)
+			kill(r->actors[i].pid, SIGKILL);
+	for (i = 0; i < NR_UPPERS; i++) {
+		if (r->tap[i] >= 0)
+			close(r->tap[i]);
+		r->tap[i] = -1;
+	}
+	for (i = 0; i < NR_NS; i++)
+		netns_close(r, i);
 }
 
 FIXTURE_TEARDOWN(ipvlan_race)
 {
-	struct race *r = &self->r;
-	int i;
-
-	for (i = 0; i < r->nr_actors; i++)
-		if (r->actors[i].pid > 0 && !r->actors[i].done)
-			kill(r->actors[i].pid, SIGKILL);
-	release_dismantle_actors(r);
-	topology_free(&r->t);
-	if (r->kmsg_fd >= 0)
-		close(r->kmsg_fd);
+	cleanup(&self->r);
+	bpf_object__close(self->r.obj);
 }
 
-/*
- * Netns of the uppers built before the race, ipvlan and ipvtap in turn:
- * those of ns1 and ns2 are deleted when the lower goes, that of ns3 after
- * a random delay; ns4 is dismantled, ns5 and ns6 get new uppers.
- */
-static const int upper_netns[] = { 0, 1, 2, 3, 4, 5 };
+/* Load and attach the BPF counters, once the drivers are loaded. */
+static void bpf_start(struct __test_metadata *_metadata,
+		      struct race *r)
+{
+	struct bpf_program *prog;
+	struct btf *btf;
+
+	r->obj = bpf_object__open_file("ipvlan_teardown_race.bpf.o", NULL);
+	ASSERT_NE(NULL, r->obj) TH_LOG("cannot open ipvlan_teardown_race.bpf.o");
+	ASSERT_EQ(0, bpf_object__load(r->obj));
+	bpf_object__for_each_program(prog, r->obj)
+		ASSERT_NE(NULL, bpf_program__attach(prog))
+			TH_LOG("cannot attach %s", bpf_program__name(prog));
+	r->nets = bpf_object__find_map_fd_by_name(r->obj, "nets");
+	r->freed = bpf_object__find_map_fd_by_name(r->obj, "freed");
+	r->stats = bpf_object__find_map_fd_by_name(r->obj, "stats");
+	btf = btf__load_vmlinux_btf();
+	r->per_netns = btf && btf__find_by_name_kind(btf, "rtnl_net_work_func",
+							BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+}
+
+static const char *kind_of(int i, int it)
+{
+	return (i + it) % 2 ? "ipvtap" : "ipvlan";
+}
 
 static void build(struct __test_metadata *_metadata,
 		  struct race *r, int it)
 {
-	struct topology *t = &r->t;
-	unsigned int inums[MAX_NETNS];
-	enum upper_link how;
+	__u16 mode = modes[it % ARRAY_SIZE(modes)];
+	__u32 i, zero = 0;
 	const char *kind;
-	int i, err;
+	char tap[32];
+	struct stat st;
+	int err;
 
-	ASSERT_EQ(0, topology_netns(t, NR_NETNS)) TH_LOG("netns: %m");
-	err = topology_add_lower(t, modes[it % ARRAY_SIZE(modes)]);
+	for (i = 0; i < NR_NS; i++) {
+		r->ns[i] = netns_new();
+		ASSERT_LE(0, r->ns[i]);
+		r->nl[i] = socket_in(r->ns[i], 0);
+		ASSERT_LE(0, r->nl[i]);
+		ASSERT_EQ(0, fstat(r->ns[i], &st));
+		r->inum[i] = st.st_ino;
+		if (i)
+			ASSERT_EQ(0, set_nsid(r->nl[i], r->ns[0]));
+	}
+	err = link_add(r->nl[0], LOWER, "veth", 0, 0, 0);
+	if (err == -EOPNOTSUPP)
+		SKIP(return, "kernel without veth");
 	ASSERT_EQ(0, err) TH_LOG("veth: %s", strerror(-err));
-	/* Its unregistration then reports it down first */
-	err = rtnl_set_up(t->ns[0].nl, t->lowers[0].ifindex);
-	ASSERT_EQ(0, err) TH_LOG("veth up: %s", strerror(-err));
-	for (i = 0; i < (int)ARRAY_SIZE(upper_netns); i++) {
-		kind = (i + it) % 2 ? "ipvtap" : "ipvlan";
-		how = (i + it / 2) % 2 ? UPPER_NET_NS_FD : UPPER_LINK_NETNSID;
-		err = topology_add_upper(t, 0, kind, upper_netns[i], how);
-		ASSERT_EQ(0, err) TH_LOG("%s in netns %d (%s): %s %s", kind,
-					 upper_netns[i],
-					 how == UPPER_NET_NS_FD ? "IFLA_NET_NS_FD" :
-					 "IFLA_LINK_NETNSID",
-					 strerror(-err), rtnl_extack());
+	for (i = 0; i < NR_UPPERS; i++) {
+		kind = kind_of(i, it);
+		if (!i)
+			err = link_add(r->nl[0], UPPER, kind, mode, 0, 0);
+		else if ((i + it / 2) % 2)
+			err = link_add(r->nl[0], UPPER + i, kind, mode,
+				       IFLA_NET_NS_FD, r->ns[i]);
+		else
+			err = link_add(r->nl[i], UPPER + i, kind, mode,
+				       IFLA_LINK_NETNSID, LOWER_NSID);
+		if (err == -EOPNOTSUPP)
+			SKIP(return, "kernel without %s", kind);
+		ASSERT_EQ(0, err) TH_LOG("%s in ns%u: %s", kind, i, strerror(-err));
+		if (strcmp(kind, "ipvtap"))
+			continue;
+		snprintf(tap, sizeof(tap), "/dev/tap%u", UPPER + i);
+		r->tap[i] = open(tap, O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, r->tap[i]) TH_LOG("%s: %s", tap, strerror(errno));
 	}
-	err = topology_open_taps(t);
-	ASSERT_EQ(0, err) TH_LOG("cannot open the taps: %s", strerror(-err));
-	/* The ids of the lower's netns, for RTM_NEWLINK during the race */
-	for (i = 1; i < t->nr_ns; i++) {
-		err = topology_lower_nsid(t, i);
-		ASSERT_LE(0, err) TH_LOG("nsid: %s", strerror(-err));
-	}
-	for (i = 0; i < t->nr_ns; i++)
-		inums[i] = t->ns[i].inum;
-	ASSERT_EQ(0, tracer_watch(&tracer, inums, t->nr_ns));
+	ASSERT_EQ(0, link_up(r->nl[0], LOWER));
+
+	if (!r->obj)
+		bpf_start(_metadata, r);
+	map_clear(r->nets);
+	map_clear(r->freed);
+	for (i = 0; i < NR_NS; i++)
+		ASSERT_EQ(0, bpf_map_update_elem(r->nets, &r->inum[i], &i, 0));
+	for (i = 0; i < NR_STATS; i++)
+		ASSERT_EQ(0, bpf_map_update_elem(r->stats, &i, &zero, 0));
 }
 
-static struct actor *add_actor(struct race *r,
-			       enum actor_kind kind, int ns)
+static struct actor *add(struct race *r, enum act act,
+			 int ns, int max_delay_us)
 {
 	struct actor *a = &r->actors[r->nr_actors++];
 
 	memset(a, 0, sizeof(*a));
-	a->kind = kind;
+	a->act = act;
 	a->ns = ns;
-	a->upper = -1;
+	a->delay_us = max_delay_us ? random() % max_delay_us : 0;
+	a->err = -1;
 	return a;
 }
 
-/* The first upper in netns @ns, from index @from on */
-static int upper_in(const struct topology *t, int ns, int from)
+/* Who races whom in iteration @it, after which delay */
+static void plan(struct race *r, bool dismantle, int it)
 {
-	int i;
-
-	for (i = from; i < t->nr_uppers; i++)
-		if (t->uppers[i].ns == ns)
-			return i;
-	return -1;
-}
-
-static int random_delay_us(int max_us)
-{
-	return max_us ? random() % max_us : 0;
-}
-
-/* Who races whom in iteration @it, each after which delay, on which CPU */
-static void plan(struct race *r, bool dismantle_lower,
-		 int it)
-{
-	int max_delay = max_delays_us[(it / 2) % ARRAY_SIZE(max_delays_us)];
-	struct topology *t = &r->t;
-	struct actor *a;
-	int i;
+	int max = max_delays_us[(it / 2) % ARRAY_SIZE(max_delays_us)];
 
 	r->nr_actors = 0;
-	add_actor(r, dismantle_lower ? DISMANTLE_LOWER_NETNS : DEL_LOWER, 0);
-	/*
-	 * An ipvlan upper and an ipvtap one, in netns of their own: the first
-	 * ->dellink() in a netns unregisters all its queued uppers.
-	 */
-	for (i = 1; i <= 2; i++) {
-		a = add_actor(r, dismantle_lower ? DEL_UPPER_ON_DISMANTLE :
-				 DEL_UPPER_ON_DOWN, i);
-		a->upper = upper_in(t, i, 0);
-	}
-	a = add_actor(r, DEL_UPPER, 3);
-	a->upper = upper_in(t, 3, 0);
-	a->delay_us = random_delay_us(max_delay);
-	add_actor(r, DISMANTLE_UPPER_NETNS, 4);
-	for (i = 5; i <= 6; i++) {
-		a = add_actor(r, NEW_UPPER, i);
-		/* A socket in the lower's netns would keep it alive. */
-		a->how = i == 5 && !dismantle_lower ? UPPER_NET_NS_FD :
-						     UPPER_LINK_NETNSID;
-		a->upper_kind = (i + it) % 2 ? "ipvlan" : "ipvtap";
-		a->ifindex = NEW_IFINDEX + i;
-		snprintf(a->name, sizeof(a->name), "new%d", i);
-		a->delay_us = random_delay_us(max_delay);
-	}
-	if (!dismantle_lower) {
-		a = add_actor(r, DEL_UPPER, 0);
-		a->upper = upper_in(t, 0, 0);
-		a->delay_us = random_delay_us(max_delay);
-	}
-
-	for (i = 0; i < r->nr_actors; i++) {
-		a = &r->actors[i];
-		/* Mostly the lower first */
-		if (i == 0 && it % 4 == 3)
-			a->delay_us = random_delay_us(max_delay);
-		a->cpu = r->cpus[(i + it) % r->nr_cpus];
-	}
+	add(r, dismantle ? DISMANTLE : DEL_LOWER, 0, it % 4 == 3 ? max : 0);
+	add(r, dismantle ? DEL_ON_DISMANTLE : DEL_ON_DOWN, 1, 0);
+	add(r, dismantle ? DEL_ON_DISMANTLE : DEL_ON_DOWN, 2, 0);
+	add(r, DEL, 3, max);
+	add(r, DISMANTLE, 4, 0);
+	/* A socket in ns0 would hold off its dismantle. */
+	add(r, NEW, 5, max)->link_nsid = dismantle;
+	add(r, NEW, 6, max)->link_nsid = true;
+	if (!dismantle)
+		add(r, DEL, 0, max);
 }
 
-/*
- * Whether the dismantle of the lower's netns has begun to delete its
- * devices (an upper there first): it holds RTNL from then on until it has
- * marked the uppers of other netns dying.
- */
-static bool dismantle_seen(const struct race *r)
+/* In the actor's process: keep what it needs only, wait, act, exit. */
+static void __noreturn act(struct race *r, struct actor *a,
+			   int cpu, int *go, int *seen, int it)
 {
-	const struct trace_event *e;
-	int i;
-
-	for (i = 0; i < tracer.nr_events; i++) {
-		e = &tracer.events[i];
-		if (e->probe == PROBE_DELLINK && e->netns == r->t.ns[0].inum)
-			return true;
-	}
-	return false;
-}
-
-static int act(struct topology *t, struct actor *a, struct mnl_socket *nl)
-{
-	struct upper_req req = {
-		.kind = a->upper_kind,
-		.name = a->name,
-		.ifindex = a->ifindex,
-		.mode = t->lowers[0].mode,
-		.link = t->lowers[0].ifindex,
-		.how = a->how,
-		.netns_fd = t->ns[a->ns].fd,
-		.link_nsid = t->ns[a->ns].lower_nsid,
-	};
-
-	switch (a->kind) {
-	case DEL_LOWER:
-		return rtnl_del_link(nl, t->lowers[0].ifindex);
-	case DEL_UPPER:
-	case DEL_UPPER_ON_DOWN:
-	case DEL_UPPER_ON_DISMANTLE:
-		return rtnl_del_link(nl, t->uppers[a->upper].ifindex);
-	case NEW_UPPER:
-		return rtnl_add_upper(nl, &req);
-	default:
-		/* Dismantles: closing the last references is the act. */
-		netns_close(&t->ns[a->ns]);
-		return 0;
-	}
-}
-
-/* In the actor's process: keep only what it needs, wait, sleep, act. */
-static void __noreturn
-actor_main(struct topology *t, struct actor *a, int go_fd, int dismantle_fd)
-{
-	struct mnl_socket *nl = NULL, *monitor = NULL;
-	int i, keep = a->ns, fds[6];
+	int fd = -1, mon = -1, ns = -1, err = 0, i;
 	cpu_set_t set;
 	char c;
 
 	CPU_ZERO(&set);
-	CPU_SET(a->cpu, &set);
+	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
-
-	if (a->kind == DEL_UPPER_ON_DOWN) {
-		monitor = netns_link_monitor(&t->ns[0]);
-		if (!monitor)
-			_exit(EIO);
+	if (a->act == DEL_ON_DOWN)
+		mon = socket_in(r->ns[0], RTMGRP_LINK);
+	if (a->act == DISMANTLE || (a->act == NEW && !a->link_nsid))
+		ns = r->ns[a->ns];
+	if (a->act != DISMANTLE)
+		fd = r->nl[a->act == NEW && !a->link_nsid ? 0 : a->ns];
+	/* Hold no netns the others dismantle, nor the pipes' write ends. */
+	for (i = 0; i < NR_NS; i++) {
+		if (r->ns[i] != ns)
+			close(r->ns[i]);
+		if (r->nl[i] != fd)
+			close(r->nl[i]);
 	}
-	/* Requests go through a socket of the actor's own. */
-	if (a->kind != DISMANTLE_LOWER_NETNS &&
-	    a->kind != DISMANTLE_UPPER_NETNS) {
-		nl = netns_socket(&t->ns[a->how == UPPER_NET_NS_FD ? 0 : a->ns]);
-		if (!nl)
-			_exit(EIO);
-		/* Only IFLA_NET_NS_FD needs a netns fd. */
-		if (a->kind != NEW_UPPER || a->how != UPPER_NET_NS_FD)
-			keep = -1;
-	}
-	/* Any other reference to a netns would hold off its dismantle. */
-	for (i = 0; i < t->nr_ns; i++)
-		if (i != keep)
-			netns_close(&t->ns[i]);
-	fds[0] = go_fd;
-	fds[1] = dismantle_fd;
-	fds[2] = nl ? mnl_socket_get_fd(nl) : -1;
-	fds[3] = monitor ? mnl_socket_get_fd(monitor) : -1;
-	fds[4] = keep >= 0 ? t->ns[keep].fd : -1;
-	fds[5] = keep >= 0 && t->ns[keep].nl ? mnl_socket_get_fd(t->ns[keep].nl) : -1;
-	keep_only_fds(fds, ARRAY_SIZE(fds));
-	if (read(go_fd, &c, 1) < 0)
-		_exit(EIO);
-	if (monitor && rtnl_wait_link_down(monitor, t->lowers[0].ifindex))
-		_exit(EIO);
-	if (a->kind == DEL_UPPER_ON_DISMANTLE && read(dismantle_fd, &c, 1))
-		_exit(EIO);
-	if (a->delay_us)
-		usleep(a->delay_us);
-	_exit(-act(t, a, nl));
-}
+	close(go[1]);
+	close(seen[1]);
 
-static bool expected_err(const struct actor *a)
-{
-	switch (a->kind) {
-	case DEL_UPPER:
-	case DEL_UPPER_ON_DOWN:
-	case DEL_UPPER_ON_DISMANTLE:
-		/* Gone already, with its lower or its netns */
-		return !a->err || a->err == ENODEV;
-	case NEW_UPPER:
-		/*
-		 * ENODEV: the lower is unlisted already. EINVAL: the lower's
-		 * netns is going away, its id resolves to nothing.
-		 */
-		return !a->err || a->err == ENODEV ||
-		       (a->err == EINVAL && a->how == UPPER_LINK_NETNSID);
+	if (read(go[0], &c, 1) < 0 || (mon >= 0 && wait_down(mon)) ||
+	    (a->act == DEL_ON_DISMANTLE && read(seen[0], &c, 1) < 0))
+		_exit(EIO);
+	usleep(a->delay_us);
+	switch (a->act) {
+	case DEL_LOWER:
+		err = link_del(fd, LOWER);
+		break;
+	case DISMANTLE:
+		close(ns);
+		break;
+	case NEW:
+		err = link_add(fd, UPPER + a->ns, kind_of(a->ns, it),
+			       modes[it % ARRAY_SIZE(modes)],
+			       a->link_nsid ? IFLA_LINK_NETNSID : IFLA_NET_NS_FD,
+			       a->link_nsid ? LOWER_NSID : ns);
+		break;
 	default:
+		err = link_del(fd, UPPER + a->ns);
+	}
+	_exit(-err);
+}
+
+static bool expected(const struct actor *a)
+{
+	switch (a->act) {
+	case DEL_LOWER:
+	case DISMANTLE:
 		return !a->err;
+	case NEW:
+		/* ENODEV: the lower is unlisted; EINVAL: ns0's id is gone */
+		return !a->err || a->err == ENODEV ||
+		       (a->err == EINVAL && a->link_nsid);
+	default:
+		/* ENODEV: gone with its lower or its netns */
+		return !a->err || a->err == ENODEV;
 	}
 }
 
-/* The device an actor acts on, other than the lower: "" if none */
-static const char *actor_target(const struct race *r, const struct actor *a)
+/* Whether an actor created the upper of netns @ns during the race */
+static bool made(struct race *r, int ns)
 {
-	return a->upper >= 0 ? r->t.uppers[a->upper].name : a->name;
-}
-
-/* Actor @i of the plan, and what became of it */
-static void plan_line(const struct race *r, int i, char *buf, size_t len)
-{
-	const struct actor *a = &r->actors[i];
-
-	snprintf(buf, len, "%-28s %-6s netns %d  after %5d us on cpu %d: %s",
-		 actor_names[a->kind], actor_target(r, a),
-		 a->ns, a->delay_us, a->cpu,
-		 !a->done ? "did not return" :
-		 a->err ? strerror(a->err) : "ok");
-}
-
-static void print_plan(const struct race *r)
-{
-	char line[256];
 	int i;
 
-	fprintf(stderr, "# actors (released together from a barrier):\n");
-	for (i = 0; i < r->nr_actors; i++) {
-		plan_line(r, i, line, sizeof(line));
-		fprintf(stderr, "#   %s\n", line);
-	}
+	for (i = 0; i < r->nr_actors; i++)
+		if (r->actors[i].act == NEW && r->actors[i].ns == ns)
+			return !r->actors[i].err;
+	return false;
 }
 
-/* The plan, ahead of the kernel's events in the timeline kept for an oops */
-static void mark_plan(const struct race *r, int it)
+/* One iteration; returns the window hits */
+static int race_once(struct __test_metadata *_metadata,
+		     struct race *r, bool dismantle, int it)
 {
-	const struct topology *t = &r->t;
-	char line[256];
-	int i;
-
-	oops_timeline_clear();
-	oops_timeline_mark("iteration %d, port mode %u; uppers:", it,
-			   t->lowers[0].mode);
-	for (i = 0; i < t->nr_uppers; i++)
-		oops_timeline_mark("  %s %s netns %d ifindex %d", t->uppers[i].name,
-				   t->uppers[i].kind, t->uppers[i].ns,
-				   t->uppers[i].ifindex);
-	for (i = 0; i < r->nr_actors; i++) {
-		plan_line(r, i, line, sizeof(line));
-		/* Not done yet: the result part says nothing */
-		line[strcspn(line, ":")] = '\0';
-		oops_timeline_mark("  actor %s", line);
-	}
-}
-
-/* ->dellink() calls on dying uppers: the window, by kind of upper */
-struct hits {
-	int ipvlan;
-	int ipvtap;
-};
-
-static void count_hits(const struct race *r, struct hits *h)
-{
-	const struct topology *t = &r->t;
-	const struct trace_event *e;
-	int i, u;
-
-	memset(h, 0, sizeof(*h));
-	for (i = 0; i < tracer.nr_events; i++) {
-		e = &tracer.events[i];
-		if (e->probe != PROBE_DELLINK || e->dying != 1)
-			continue;
-		for (u = 0; u < t->nr_uppers; u++)
-			if (t->ns[t->uppers[u].ns].inum == e->netns &&
-			    t->uppers[u].ifindex == e->ifindex)
-				break;
-		if (u < t->nr_uppers && !strcmp(t->uppers[u].kind, "ipvtap"))
-			h->ipvtap++;
-		else
-			h->ipvlan++;
-	}
-}
-
-/* One iteration; @h: how often it hit the window */
-static void race_once(struct __test_metadata *_metadata,
-		      struct race *r, bool dismantle_lower,
-		      int it, struct hits *h)
-{
-	struct topology *t = &r->t;
-	int go[2], dismantle[2], i, status;
-	__u64 deadline, t_build, t_freed;
+	int go[2], seen[2], i, status, hits[2], nr_cpus = 0, cpus[64];
 	struct actor *a;
-	pid_t ret;
+	__u64 t0, end;
+	cpu_set_t set;
+	bool left;
 
-	memset(h, 0, sizeof(*h));
-	t_build = now_ns();
 	build(_metadata, r, it);
 	if (_metadata->exit_code)
-		return;
-	plan(r, dismantle_lower, it);
+		return 0;
+	plan(r, dismantle, it);
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
+	for (i = 0; i < CPU_SETSIZE && nr_cpus < 64; i++)
+		if (CPU_ISSET(i, &set))
+			cpus[nr_cpus++] = i;
 
 	ASSERT_EQ(0, pipe(go));
-	ASSERT_EQ(0, pipe(dismantle));
+	ASSERT_EQ(0, pipe(seen));
 	for (i = 0; i < r->nr_actors; i++) {
 		a = &r->actors[i];
 		a->pid = fork();
 		ASSERT_LE(0, a->pid);
-		if (!a->pid) {
-			close(go[1]);
-			close(dismantle[1]);
-			actor_main(t, a, go[0], dismantle[0]);
-		}
+		if (!a->pid)
+			act(r, a, cpus[(i + it) % nr_cpus], go, seen, it);
 	}
-	close(dismantle[0]);
-	r->dismantle_fd = dismantle[1];
 	/* The dismantled netns are the actors' to drop now. */
 	for (i = 0; i < r->nr_actors; i++)
-		if (r->actors[i].kind == DISMANTLE_LOWER_NETNS ||
-		    r->actors[i].kind == DISMANTLE_UPPER_NETNS)
-			netns_close(&t->ns[r->actors[i].ns]);
-	mark_plan(r, it);
-	r->t_start = now_ns();
-	close(go[1]);
+		if (r->actors[i].act == DISMANTLE)
+			netns_close(r, r->actors[i].ns);
 	close(go[0]);
+	close(seen[0]);
+	t0 = now_ms();
+	close(go[1]);
 
-	deadline = now_ns() + TEARDOWN_BOUND_MS * 1000000ULL;
-	for (i = 0; i < r->nr_actors; i++) {
-		a = &r->actors[i];
-		while ((ret = waitpid(a->pid, &status, WNOHANG)) == 0 &&
-		       now_ns() < deadline) {
-			tracer_poll(&tracer, 10);
-			/* Late rather than never: the actors must finish. */
-			if (r->dismantle_fd >= 0 &&
-			    (!dismantle_lower || dismantle_seen(r) ||
-			     now_ns() > r->t_start + DISMANTLE_WAIT_MS * 1000000ULL))
-				release_dismantle_actors(r);
+	end = t0 + BOUND_MS;
+	do {
+		for (i = 0; i < r->nr_actors; i++) {
+			a = &r->actors[i];
+			if (a->err < 0 && waitpid(a->pid, &status, WNOHANG) == a->pid)
+				a->err = WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
 		}
-		if (ret != a->pid)
-			continue;
-		a->done = true;
-		a->err = WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
-		if (a->kind == NEW_UPPER && !a->err) {
-			/* Created before the lower went: it must go with it. */
-			struct upper *u = &t->uppers[t->nr_uppers++];
-
-			snprintf(u->name, sizeof(u->name), "%s", a->name);
-			u->kind = a->upper_kind;
-			u->lower = 0;
-			u->ns = a->ns;
-			u->ifindex = a->ifindex;
-			u->tap_fd = -1;
+		/* Late rather than never */
+		if (seen[1] >= 0 && (!dismantle || now_ms() > t0 + BOUND_MS / 2 ||
+				     stat_of(r, STAT_DELLINK_NS0))) {
+			close(seen[1]);
+			seen[1] = -1;
 		}
-	}
-	release_dismantle_actors(r);
-	wait_freed(&tracer, t, r->t_start);
-	t_freed = now_ns();
-	if (!all_freed(&tracer, t))
-		bail("iteration %d of %s left a device the kernel cannot free",
-		     it, _metadata->name);
+		for (i = 0; i < r->nr_actors && r->actors[i].err >= 0; i++)
+			;
+		left = i < r->nr_actors || !freed(r, 0, LOWER);
+		for (i = 0; i < NR_UPPERS; i++)
+			left |= !freed(r, i, UPPER + i);
+		for (i = NR_UPPERS; i < NR_NS; i++)
+			left |= made(r, i) && !freed(r, i, UPPER + i);
+		usleep(1000);
+	} while (left && now_ms() < end);
+	if (seen[1] >= 0)
+		close(seen[1]);
 
 	for (i = 0; i < r->nr_actors; i++) {
 		a = &r->actors[i];
-		EXPECT_TRUE(a->done) TH_LOG("iteration %d: %s%s%s has not returned within %d ms",
-					    it, actor_names[a->kind],
-					    *actor_target(r, a) ? " " : "",
-					    actor_target(r, a), TEARDOWN_BOUND_MS);
-		if (a->done)
-			EXPECT_TRUE(expected_err(a))
-				TH_LOG("iteration %d: %s%s%s in netns %d: %s",
-				       it, actor_names[a->kind],
-				       *actor_target(r, a) ? " " : "",
-				       actor_target(r, a), a->ns,
-				       strerror(a->err));
+		EXPECT_TRUE(a->err >= 0 && expected(a))
+			TH_LOG("iteration %d: %s in ns%d: %s", it, act_names[a->act],
+			       a->ns, a->err < 0 ? "has not returned" : strerror(a->err));
 	}
-	check_freed_once(_metadata, &tracer, t);
-	check_leftovers(_metadata, t, 0);
-	EXPECT_EQ(0, kmsg_splats(r->kmsg_fd));
+	EXPECT_TRUE(freed(r, 0, LOWER)) TH_LOG("veth10 not freed: still referenced");
+	for (i = 0; i < NR_NS; i++)
+		EXPECT_TRUE(freed(r, i, UPPER + i) ||
+			    (i >= NR_UPPERS && !made(r, i)))
+			TH_LOG("iteration %d: %s%d in ns%d not freed", it,
+			       kind_of(i, it), UPPER + i, i);
 
-	count_hits(r, h);
-	/* Progress, and where the time of an iteration goes */
-	TH_LOG("iteration %d: build %llu ms, teardown %llu ms, checks %llu ms, hits %d+%d",
-	       it, (r->t_start - t_build) / 1000000ULL,
-	       (t_freed - r->t_start) / 1000000ULL,
-	       (now_ns() - t_freed) / 1000000ULL, h->ipvlan, h->ipvtap);
-	if (_metadata->exit_code == KSFT_FAIL) {
-		TH_LOG("iteration %d failed (port mode %u)", it,
-		       t->lowers[0].mode);
-		print_plan(r);
-		print_timeline(&tracer, t, r->t_start);
+	cleanup(r);
+	end = now_ms() + BOUND_MS;
+	for (i = 0; i < NR_NS; i++) {
+		while (!freed(r, i, 1) && now_ms() < end)
+			usleep(10000);
+		EXPECT_TRUE(freed(r, i, 1))
+			TH_LOG("iteration %d: ns%d not dismantled (its lo not freed)", it, i);
 	}
-	for (i = 0; i < r->nr_actors; i++)
-		if (!r->actors[i].done)
-			kill(r->actors[i].pid, SIGKILL);
-	/* The netns left are empty: the next iteration reuses them. */
-	topology_clear(t);
+
+	hits[0] = stat_of(r, STAT_DYING_IPVLAN);
+	hits[1] = stat_of(r, STAT_DYING_IPVTAP);
+	TH_LOG("iteration %d (%s, mode %s): window hit %d+%d, done in %llu ms",
+	       it, dismantle ? "dismantle" : "RTM_DELLINK",
+	       mode_names[it % ARRAY_SIZE(modes)],
+	       hits[0], hits[1], now_ms() - t0);
+	if (_metadata->exit_code == KSFT_FAIL)
+		for (i = 0; i < r->nr_actors; i++)
+			TH_LOG("  actor %s in ns%d after %d us: %s",
+			       act_names[r->actors[i].act], r->actors[i].ns,
+			       r->actors[i].delay_us,
+			       r->actors[i].err < 0 ? "did not return" :
+			       strerror(r->actors[i].err));
+	return hits[0] + hits[1];
 }
 
-static pid_t main_pid;
-
-/* Leave no trace instance behind: at exit (not of a child) ... */
-static void stop_at_exit(void)
+TEST_F_TIMEOUT(ipvlan_race, competing_teardowns, 90)
 {
-	if (getpid() == main_pid)
-		oops_timeline_stop();
-}
-
-/* ... and on Ctrl-C or a runner's timeout */
-static void stop_on_signal(int sig)
-{
-	stop_at_exit();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void start_oops_timeline(void)
-{
-	char why[256];
-
-	main_pid = getpid();
-	if (oops_timeline_start(why, sizeof(why))) {
-		ksft_print_msg("no timeline if the kernel oopses: %s\n", why);
-		return;
-	}
-	atexit(stop_at_exit);
-	signal(SIGINT, stop_on_signal);
-	signal(SIGTERM, stop_on_signal);
-}
-
-static int soak_seconds(void)
-{
-	const char *s = getenv("IPVLAN_RACE_SECONDS");
-
-	return s ? atoi(s) : 0;
-}
-
-/* Seconds of iterations per variant */
-static int budget_seconds(void)
-{
+	struct race *r = &self->r;
 	const char *slow = getenv("KSFT_MACHINE_SLOW");
-	int soak = soak_seconds();
-
-	if (soak > 0)
-		return soak;
-	return slow && !strcmp(slow, "yes") ? RACE_BUDGET_S / 4 : RACE_BUDGET_S;
-}
-
-TEST_F_TIMEOUT(ipvlan_race, competing_teardowns, RACE_TIMEOUT_S)
-{
-	int soak = soak_seconds(), max_iters = soak > 0 ? INT_MAX : ITERATIONS;
-	__u64 budget = now_ns() + budget_seconds() * 1000000000ULL;
-	int it, iters_ipvlan = 0, iters_ipvtap = 0, iters_hit = 0;
-	struct hits h;
-	bool dismantle;
+	__u64 end = now_ms() + BUDGET_MS / (slow && !strcmp(slow, "yes") ? 4 : 1);
+	int it = 0, hit = 0;
 
 	srandom(1);
-	for (it = 0; it < max_iters && now_ns() < budget;) {
-		dismantle = variant->dismantle_lower && !(it % 2);
-		race_once(_metadata, &self->r, dismantle, it++, &h);
-		iters_ipvlan += !!h.ipvlan;
-		iters_ipvtap += !!h.ipvtap;
-		iters_hit += h.ipvlan || h.ipvtap;
-		if (_metadata->exit_code == KSFT_FAIL)
-			break;
-	}
-	if (tracer.per_netns_work)
-		TH_LOG("window hit in %d of %d iterations (ipvlan %d, ipvtap %d)",
-		       iters_hit, it, iters_ipvlan, iters_ipvtap);
-	else
-		TH_LOG("%d iterations; no window: no per-netns work on this kernel",
-		       it);
+	do {
+		hit += !!race_once(_metadata, r,
+				   variant->dismantle && !(it % 2), it);
+		it++;
+	} while (!_metadata->exit_code && now_ms() < end);
+	if (r->per_netns)
+		TH_LOG("hit the window in %d of %d iterations", hit, it);
+	else if (!_metadata->exit_code)
+		TH_LOG("%d iterations; no window: no per-netns work on this kernel", it);
 }
 
-int main(int argc, char **argv)
-{
-	int soak = soak_seconds(), ret;
-	struct __fixture_metadata *f;
-	struct __test_metadata *test;
-
-	/* A soak run needs a test timeout beyond its duration */
-	for (f = __fixture_list; soak > 0 && f; f = f->next)
-		for (test = f->tests; test; test = test->next)
-			test->timeout = soak + RACE_TIMEOUT_S;
-
-	if (bail_init())
-		return KSFT_FAIL;
-	/* Tests that will not run need no tracer. */
-	if (!bail_reason[0])
-		tracer_err = tracer_start(&tracer, BPF_OBJ, tracer_why,
-					  sizeof(tracer_why), &tracer_unsupported);
-	if (!bail_reason[0] && !tracer_err && tracer.per_netns_work)
-		start_oops_timeline();
-	/* It exits: the timeline is stopped at exit. */
-	ret = test_harness_run(argc, argv);
-	tracer_close(&tracer);
-	return ret;
-}
+TEST_HARNESS_MAIN
