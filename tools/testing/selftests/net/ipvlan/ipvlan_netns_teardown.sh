@@ -126,6 +126,7 @@ TRACE_FROM=0
 TRACE_EXP=()
 TMP_DIR=
 DELETER=
+STUCK=
 CASE=
 KMSG_MARK=
 LOW=()
@@ -317,10 +318,12 @@ case_start()
 	TRACE_EXP=()
 	KMSG_MARK="ipvlan_netns_teardown: $CASE"
 	echo "$KMSG_MARK" >/dev/kmsg
-	# An oops left the locks it held taken: what follows would hang.
+	# An oops left the locks it held taken, a teardown that did not
+	# return holds its lower: what follows would hang.
 	read -r taint </proc/sys/kernel/tainted
-	((taint & 128)) || return 0
-	check_err 1 "not run: the kernel has oopsed"
+	((taint & 128)) && STUCK=${STUCK:-the kernel has oopsed}
+	[ -z "$STUCK" ] && return 0
+	check_err 1 "not run: $STUCK"
 	log_test "$CASE"
 	return 1
 }
@@ -334,25 +337,29 @@ case_end()
 	log=${log##*"$KMSG_MARK"}
 	if [[ "$log" =~ $SPLAT_RE ]]; then
 		log=$(grep -m 3 -E "$SPLAT_RE" <<<"$log")
-		check_err 1 "kernel splat: ${log//$'\n'/ | }"
+		log="kernel splat: ${log//$'\n'/ | }"
+		check_err 1 "$log"
+		[ "$retmsg" = "$log" ] || retmsg+="; $log"
 	fi
 	log_test "$CASE"
 }
 
 # Run "$@", the teardown, as DELETER, and wait for it to return: it does
 # once the lowers it deletes are freed, which their uppers may hold off.
+# If it does not, it may hold RTNL: the case ends there.
 run_bounded()
 {
-	local fd line out=
+	local fd line out='' rc=0
 
 	trace_ready
 	exec {fd}< <(exec "$@" </dev/null 2>&1)
 	DELETER=$!
-	while read -r -t "$WAIT_TIMEOUT" -u "$fd" line; do
+	while read -r -t "$WAIT_TIMEOUT" -u "$fd" line || { rc=$?; false; }; do
 		out+="$line "
 	done
-	if (($? > 128)); then
-		check_err 1 "'$*' has not returned within ${WAIT_TIMEOUT}s"
+	if ((rc > 128)); then
+		STUCK="'$*' has not returned within ${WAIT_TIMEOUT}s"
+		check_err 1 "$STUCK"
 		return 1
 	fi
 	exec {fd}<&-
@@ -403,7 +410,8 @@ del_lowers()
 		return
 	group 0
 	printf 'link del %s\n' "${LOW[@]#*:}" >"$TMP_DIR/del"
-	run_bounded ip -n "$NS1" -batch "$TMP_DIR/del"
+	run_bounded ip -n "$NS1" -batch "$TMP_DIR/del" ||
+		{ case_end; return; }
 	expect lower "${LOW[@]}"
 	expect_uppers "$NS1" "$DELETER" "${UP[@]}"
 	trace_verify
@@ -415,7 +423,8 @@ del_lowers_netns()
 {
 	case_start "ip netns del of the lowers' netns: their uppers go" || return
 	group 10
-	run_bounded ip netns del "$NS4"
+	run_bounded ip netns del "$NS4" ||
+		{ case_end; return; }
 	remove_ns_list "$NS4"
 	expect lower "${LOW[@]}"
 	expect netns "$NS4"
@@ -438,7 +447,8 @@ del_upper_netns()
 		ns2+=("${UP[i]}")
 		unset "UP[i]"
 	done
-	run_bounded ip netns del "$NS2"
+	run_bounded ip netns del "$NS2" ||
+		{ case_end; return; }
 	remove_ns_list "$NS2"
 	expect_uppers "" "" "${ns2[@]}"
 	expect kept "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
@@ -468,12 +478,14 @@ del_upper_netns()
 
 	if veth_unloadable; then
 		case_start "modprobe -r veth, then: lowers and uppers go" || return
-		run_bounded modprobe -r veth
+		run_bounded modprobe -r veth ||
+			{ case_end; return; }
 	else
 		case_start "ip link del of the moved lowers, then: every upper goes" ||
 			return
 		printf 'link del %s\n' "${LOW[@]#*:}" >"$TMP_DIR/del"
-		run_bounded ip -n "$NS3" -batch "$TMP_DIR/del"
+		run_bounded ip -n "$NS3" -batch "$TMP_DIR/del" ||
+			{ case_end; return; }
 	fi
 	expect lower "${LOW[@]}"
 	expect_uppers "$NS3" "$DELETER" "${UP[@]}"
@@ -489,7 +501,8 @@ del_all_netns()
 
 	case_start "ip netns del of the others: each is dismantled" || return
 	printf 'netns del %s\n' "${ns[@]}" >"$TMP_DIR/netns"
-	run_bounded ip -batch "$TMP_DIR/netns"
+	run_bounded ip -batch "$TMP_DIR/netns" ||
+		{ case_end; return; }
 	for d in "${ns[@]}"; do
 		remove_ns_list "$d"
 	done
@@ -507,7 +520,7 @@ race()
 	RACE_RE='hit the window in [0-9]+ of [0-9]+ iterations|no window: [a-z -]*'
 
 	for v in del_lower del_lower_or_netns; do
-		case_start "teardowns racing for the same uppers ($v)" || return
+		case_start "teardowns racing for the same uppers ($v)" || continue
 		out=$("$lib_dir"/ipvlan_teardown_race -v "$v" 2>&1)
 		RET=$?
 		[ "$RET" = 0 ] || printf '%s\n' "$out"
