@@ -339,7 +339,7 @@ case_end()
 		log=$(grep -m 3 -E "$SPLAT_RE" <<<"$log")
 		log="kernel splat: ${log//$'\n'/ | }"
 		check_err 1 "$log"
-		[ "$retmsg" = "$log" ] || retmsg+="; $log"
+		[ "$retmsg" = "$log" ] || retmsg=${retmsg:+$retmsg; }$log
 	fi
 	log_test "$CASE"
 }
