@@ -46,11 +46,17 @@ SPLAT_RE+='|unregister_netdevice: waiting for'
 
 # shellcheck disable=SC2016 # bpftrace's variables
 BT_PROG='BEGIN { printf("READY\n"); }
-kprobe:ipvlan_uninit, kprobe:free_netdev
+kprobe:ipvlan_uninit
 {
 	$dev = (struct net_device *)arg0;
 	printf("EVENT %llu %s %d %s %u%s\n", nsecs, probe, pid, $dev->name,
 	       $dev->nd_net.net->ns.inum, kstack());
+}
+kprobe:free_netdev
+{
+	$dev = (struct net_device *)arg0;
+	printf("EVENT %llu %s %d %s %u\n", nsecs, probe, pid, $dev->name,
+	       $dev->nd_net.net->ns.inum);
 }'
 
 # What the tracer must have seen since line $from of its output, one a line:
@@ -145,20 +151,31 @@ trace_start()
 	modprobe -q ipvlan
 	# With BTF, bpftrace needs no kernel headers: keep it from parsing them.
 	[ -r /sys/kernel/btf/vmlinux ] && export BPFTRACE_KERNEL_SOURCE=
-	exec {BT_FD}< <(exec bpftrace -B line -e "$BT_PROG" </dev/null 2>&1)
+	# A job of this shell, unlike a process substitution, can be waited for.
+	mkfifo "$BT_OUT.fifo"
+	bpftrace -B line -e "$BT_PROG" </dev/null >"$BT_OUT.fifo" 2>&1 &
 	BT_PID=$!
+	exec {BT_FD}<"$BT_OUT.fifo"
 	defer trace_stop
 	grep -qw rtnl_net_work_func /proc/kallsyms && PER_NETNS=yes
 }
 
 trace_stop()
 {
+	[ -n "$BT_PID" ] || return 0
 	kill "$BT_PID" 2>/dev/null
-	wait "$BT_PID" "$BT_COPY" 2>/dev/null
+	# It detaches in a second or two: if not, say where it is stuck.
+	if timeout 20 tail -s 0.2 -f --pid="$BT_PID" /dev/null; then
+		wait "$BT_PID" "$BT_COPY" 2>/dev/null
+	else
+		log_info "bpftrace did not end: $(cat "/proc/$BT_PID/stack")"
+		kill -KILL "$BT_PID" "$BT_COPY" 2>/dev/null
+	fi
+	BT_PID=
 }
 
-# Wait until bpftrace has attached, without polling: it compiles for tens
-# of seconds on a slow machine, while the topology is built.
+# Wait until bpftrace has attached, without polling: it compiles for about
+# 10 s on a debug kernel, while the netns and the topology are built.
 trace_ready()
 {
 	local line=
@@ -258,9 +275,16 @@ group()
 
 topo_create()
 {
-	local base lns i n k m d ns dev pids=()
+	local base lns i n k m d ns dev rc pids=()
 
-	if ! setup_ns NS1 NS2 NS3 NS4; then
+	# setup_ns costs five processes a netns, 20 s for four on a debug
+	# kernel: one batch creates them, on NS_LIST for cleanup_all_ns.
+	for d in NS1 NS2 NS3 NS4; do
+		printf -v "$d" '%s-%s' "${d,,}" "$$"
+		echo "netns add ${!d}"
+		NS_LIST+=("${!d}")
+	done >"$TMP_DIR/netns"
+	if ! ip -batch "$TMP_DIR/netns"; then
 		RET=$ksft_skip retmsg="cannot create netns"
 		return 1
 	fi
@@ -276,14 +300,17 @@ topo_create()
 			echo "link add ipvt${n}_3 link veth$n netns $NS3 type ipvtap $m"
 		done >>"$TMP_DIR/$lns"
 	done
-	for lns in NS1 NS4; do
-		ip -n "${!lns}" -batch "$TMP_DIR/$lns" 2>"$TMP_DIR/err" && continue
+	ip -n "$NS1" -batch "$TMP_DIR/NS1" 2>"$TMP_DIR/err" &
+	ip -n "$NS4" -batch "$TMP_DIR/NS4" 2>>"$TMP_DIR/err"
+	rc=$?
+	wait $! || rc=1
+	if [ "$rc" != 0 ]; then
 		RET=$ksft_fail
 		grep -q 'Unknown device type\|Garbage instead' "$TMP_DIR/err" &&
 			RET=$ksft_skip
 		retmsg="cannot build the topology: $(head -n 1 "$TMP_DIR/err")"
 		return 1
-	done
+	fi
 	for base in "${!GROUP[@]}"; do
 		group "$base"
 		for d in "${UP[@]}"; do
