@@ -79,13 +79,35 @@ debug_kernel_build()
 # Bump when debug_kernel_build() changes what it produces.
 DEBUG_KERNEL_RECIPE=2
 
+# The kernel tree $1 with the fixes of harness/repro/*.patch applied: a
+# copy that shares the files patch(1) does not rewrite. Prints its path.
+fixed_tree()
+{
+	local tree=$1 dir p
+
+	dir=$tree.fixed-$(cat "$HARNESS_DIR"/repro/*.patch | sha256sum | cut -c1-12)
+	if [ ! -e "$dir/.patched" ]; then
+		rm -rf "$dir" "$dir.tmp"
+		cp -al "$tree" "$dir.tmp" || return 1
+		# patch writes each file it changes anew: the links break there.
+		for p in "$HARNESS_DIR"/repro/*.patch; do
+			msg "applying $(basename "$p")"
+			patch -s -p1 -d "$dir.tmp" --no-backup-if-mismatch <"$p" ||
+				return 1
+		done
+		mv "$dir.tmp" "$dir" && touch "$dir/.patched" || return 1
+	fi
+	echo "$dir"
+}
+
 # Print "bzImage moddir" of the cached debug kernel, building it if needed.
 # With "global" as $2: the same configuration without
 # CONFIG_DEBUG_NET_SMALL_RTNL (no per-netns unregistration: every upper
-# goes under the global RTNL), a kernel to compare with.
+# goes under the global RTNL), a kernel to compare with. With "fixed": the
+# debug kernel with the fixes of harness/repro/*.patch.
 debug_kernel()
 {
-	local tree=$1 variant=${2:-} ver key out frags global
+	local tree=$1 variant=${2:-} ver key out frags global patches=()
 
 	frags=("$HARNESS_DIR/config/vm.config" "$tree/kernel/configs/debug.config"
 	       "$SUITE_DIR/config")
@@ -99,8 +121,12 @@ debug_kernel()
 		} >"$global"
 		frags=("${frags[@]:0:2}" "$global")
 	fi
-	# Keyed by what shapes the kernel: fragments, recipe, compiler.
-	key=$( (cat "${frags[@]}" "$DEBUG_CONFIG_UNMET"; echo "$DEBUG_KERNEL_RECIPE"; gcc --version | head -n1) |
+	if [ "$variant" = fixed ]; then
+		tree=$(fixed_tree "$tree") || die "applying harness/repro/*.patch failed"
+		patches=("$HARNESS_DIR"/repro/*.patch)
+	fi
+	# Keyed by what shapes the kernel: fragments, fixes, recipe, compiler.
+	key=$( (cat "${frags[@]}" "${patches[@]}" "$DEBUG_CONFIG_UNMET"; echo "$DEBUG_KERNEL_RECIPE"; gcc --version | head -n1) |
 		sha256sum | cut -c1-16)
 	out=$CACHE_DIR/build/debug${variant:+-$variant}-$ver-$key
 	if [ ! -e "$out/.built" ]; then
