@@ -58,6 +58,9 @@ splat_scan()
 			test = "kmemleak scan after all tests"
 			tcase = "-"
 		}
+		# Lines of the tests (KTAP diagnostics, lib.sh messages) may
+		# quote a splat: only the kernel lines count.
+		/^(#|\t)/ { next }
 		{
 			line = $0
 			sub(/^\[ *[0-9]+\.[0-9]+\](\[ *[A-Z]?[0-9]+\])? /, "", line)

@@ -33,6 +33,7 @@ ALL_TESTS="
 	del_lowers_netns
 	del_upper_netns
 	del_all_netns
+	stall
 	race
 "
 
@@ -273,18 +274,30 @@ group()
 	done
 }
 
+# setup_ns costs five processes a netns, 20 s for four on a debug kernel:
+# one batch creates the netns $1..., on NS_LIST for cleanup_all_ns, and
+# records their inode numbers.
+ns_create()
+{
+	local v ns n paths=()
+
+	for v in "$@"; do
+		printf -v "$v" '%s-%s' "${v,,}" "$$"
+		echo "netns add ${!v}"
+		NS_LIST+=("${!v}")
+		paths+=("/run/netns/${!v}")
+	done >"$TMP_DIR/netns"
+	ip -batch "$TMP_DIR/netns" || return
+	while read -r ns n; do
+		INUM[${ns##*/}]=$n
+	done < <(stat -L -c '%n %i' "${paths[@]}")
+}
+
 topo_create()
 {
 	local base lns i n k m d ns dev rc pids=()
 
-	# setup_ns costs five processes a netns, 20 s for four on a debug
-	# kernel: one batch creates them, on NS_LIST for cleanup_all_ns.
-	for d in NS1 NS2 NS3 NS4; do
-		printf -v "$d" '%s-%s' "${d,,}" "$$"
-		echo "netns add ${!d}"
-		NS_LIST+=("${!d}")
-	done >"$TMP_DIR/netns"
-	if ! ip -batch "$TMP_DIR/netns"; then
+	if ! ns_create NS1 NS2 NS3 NS4; then
 		RET=$ksft_skip retmsg="cannot create netns"
 		return 1
 	fi
@@ -329,10 +342,11 @@ topo_create()
 		ip -n "$ns" -batch "$TMP_DIR/$ns" &
 		pids+=($!)
 	done
-	wait "${pids[@]}" || return
-	while read -r ns n; do
-		INUM[${ns##*/}]=$n
-	done < <(stat -L -c '%n %i' "${NS_LIST[@]/#//run/netns/}")
+	for d in "${pids[@]}"; do
+		wait "$d" || rc=1
+	done
+	[ "$rc" = 0 ] || RET=$ksft_fail retmsg="cannot address the uppers"
+	return "$rc"
 }
 
 case_start()
@@ -535,6 +549,46 @@ del_all_netns()
 	done
 	expect netns "${ns[@]}"
 	trace_verify
+	case_end
+}
+
+# b's per-netns work unregisters a veth whose peer went, queues its ipvlan
+# upper to c's work, and waits for the lower's references, one of which
+# the upper's port holds. Each netns' work must run while another's waits
+# (harness/repro/netns_stall.md). Nothing may take c's RTNL while the case
+# waits, iproute2 included: that runs c's work and hides the bug.
+stall()
+{
+	local ns msg
+
+	case_start "a veth's peer goes, its ipvlan upper in a third netns" ||
+		return
+	[ -n "$BT_SKIP" ] && { RET=$ksft_skip retmsg=$BT_SKIP log_test "$CASE"; return; }
+	ns_create SA SB SC &&
+		ip -n "$SB" link add veth30 type veth peer name veth31 netns "$SA" &&
+		ip -n "$SB" link add ipvl30_2 link veth30 netns "$SC" type ipvlan mode l2
+	check_err $? "cannot build the topology"
+	run_bounded ip -n "$SA" link del veth31 || { case_end; return; }
+	expect lower "$SB:veth30"
+	expect_uppers "$SB" "" "$SC:ipvl30_2"
+	# The kernel reports a lower not freed after 10 s: fail before.
+	WAIT_TIMEOUT=8 trace_verify
+	if [ "$RET" != 0 ]; then
+		msg="$retmsg (netns_stall: per-netns works wait for each other)"
+		# Release it: c's RTNL, taken by any RTM_NEWLINK there (the
+		# upper is already unlisted), runs c's work.
+		ip -n "$SC" link set lo up
+		RET=0 TRACE_EXP=()
+		expect lower "$SB:veth30"
+		trace_verify
+		[ "$RET" = 0 ] || STUCK="veth30 is not freed, even then"
+		RET=$ksft_fail retmsg=$msg
+	fi
+	for ns in "$SA" "$SB" "$SC"; do
+		echo "netns del $ns"
+		remove_ns_list "$ns"
+	done >"$TMP_DIR/netns"
+	ip -batch "$TMP_DIR/netns"
 	case_end
 }
 
