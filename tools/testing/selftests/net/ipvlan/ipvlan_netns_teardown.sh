@@ -564,10 +564,13 @@ stall()
 	case_start "a veth's peer goes, its ipvlan upper in a third netns" ||
 		return
 	[ -n "$BT_SKIP" ] && { RET=$ksft_skip retmsg=$BT_SKIP log_test "$CASE"; return; }
-	ns_create SA SB SC &&
-		ip -n "$SB" link add veth30 type veth peer name veth31 netns "$SA" &&
-		ip -n "$SB" link add ipvl30_2 link veth30 netns "$SC" type ipvlan mode l2
-	check_err $? "cannot build the topology"
+	if ! ns_create SA SB SC ||
+	   ! ip -n "$SB" link add veth30 type veth peer name veth31 netns "$SA" ||
+	   ! ip -n "$SB" link add ipvl30_2 link veth30 netns "$SC" type ipvlan mode l2; then
+		check_err 1 "cannot build the topology"
+		case_end
+		return
+	fi
 	run_bounded ip -n "$SA" link del veth31 || { case_end; return; }
 	expect lower "$SB:veth30"
 	expect_uppers "$SB" "" "$SC:ipvl30_2"
