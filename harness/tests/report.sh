@@ -55,12 +55,15 @@ printf '%s\r\n' '#  RUN           f.v.t ...' '[ 5.0][ T9] BUG: KASAN: slab-use-a
 expect "CR LF console" "$(splat_scan "$tmp/c4")" "boot | f.v.t | BUG: KASAN: slab-use-after-free in x+0x1/0x2"
 
 # log_test style: a splat belongs to the next TEST line; the caller id
-# of CONFIG_PRINTK_CALLER is stripped before matching benign lines.
+# of CONFIG_PRINTK_CALLER is stripped before matching benign lines; the
+# test's message quoting the splat is not a second one.
 cat >"$tmp/c3" <<'EOT'
 # selftests: net/ipvlan: ipvlan_netns_teardown.sh
 [   30.000000][  T123] debugfs: 'netdev@0000000012345678' already exists in 'ref_tracker'
 [   31.000000][  T123] list_del corruption, ffff888001234567->next is LIST_POISON1
 # TEST: ip link del: lowers and uppers go                          [FAIL]
+# 	kernel splat: [   31.000000] list_del corruption, ffff888001234567->next is LIST_POISON1
+	kernel splat: WARNING: quoted by a test run without the kselftest runner
 # TEST: next one                                                   [ OK ]
 ok 1 selftests: net/ipvlan: ipvlan_netns_teardown.sh
 EOT
