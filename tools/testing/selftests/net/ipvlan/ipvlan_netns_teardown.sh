@@ -33,8 +33,6 @@ ALL_TESTS="
 	del_lowers_netns
 	del_upper_netns
 	del_all_netns
-	stall
-	race
 "
 
 # Lower groups: the netns of their lowers
@@ -136,6 +134,8 @@ DELETER=
 STUCK=
 CASE=
 KMSG_MARK=
+KMSG_FD=
+IDLE_FD=
 LOW=()
 PEER=()
 UP=()
@@ -148,17 +148,20 @@ trace_start()
 		return
 	fi
 	BT_OUT=$TMP_DIR/bpftrace
-	# bpftrace finds the probes of modules loaded when it starts.
-	modprobe -q ipvlan
 	# With BTF, bpftrace needs no kernel headers: keep it from parsing them.
 	[ -r /sys/kernel/btf/vmlinux ] && export BPFTRACE_KERNEL_SOURCE=
-	# A job of this shell, unlike a process substitution, can be waited for.
-	mkfifo "$BT_OUT.fifo"
-	bpftrace -B line -e "$BT_PROG" </dev/null >"$BT_OUT.fifo" 2>&1 &
+	# A job of this shell, unlike a process substitution, can be waited
+	# for. It loads ipvlan first (bpftrace finds the probes of modules
+	# loaded when it starts) and says if the kernel has per-netns work:
+	# seconds on a debug kernel, spent while the topology is built.
+	{
+		modprobe -q ipvlan
+		grep -qw rtnl_net_work_func /proc/kallsyms && echo PER_NETNS
+		exec bpftrace -B line -e "$BT_PROG" </dev/null
+	} >"$TMP_DIR/bpftrace.fifo" 2>&1 &
 	BT_PID=$!
-	exec {BT_FD}<"$BT_OUT.fifo"
+	exec {BT_FD}<"$TMP_DIR/bpftrace.fifo"
 	defer trace_stop
-	grep -qw rtnl_net_work_func /proc/kallsyms && PER_NETNS=yes
 }
 
 trace_stop()
@@ -184,6 +187,7 @@ trace_ready()
 	if [ -n "$BT_FD" ]; then
 		while read -r -t 120 -u "$BT_FD" line; do
 			echo "$line" >>"$BT_OUT"
+			[ "$line" = PER_NETNS ] && PER_NETNS=yes
 			[ "$line" = READY ] && break
 		done
 		cat <&"$BT_FD" >>"$BT_OUT" &
@@ -217,7 +221,7 @@ trace_verify()
 	local errs
 
 	[ -n "$BT_SKIP" ] && return
-	errs=$(slowwait "$WAIT_TIMEOUT" trace_check)
+	errs=$(poll trace_check)
 	check_err $? "${errs//$'\n'/; }"
 }
 
@@ -295,7 +299,7 @@ ns_create()
 
 topo_create()
 {
-	local base lns i n k m d ns dev rc pids=()
+	local base lns i n k m d dev rc
 
 	if ! ns_create NS1 NS2 NS3 NS4; then
 		RET=$ksft_skip retmsg="cannot create netns"
@@ -311,19 +315,10 @@ topo_create()
 			echo "link add ipvl${n}_1 link veth$n type ipvlan $m"
 			echo "link add ipvl${n}_2 link veth$n netns $NS2 type ipvlan $m"
 			echo "link add ipvt${n}_3 link veth$n netns $NS3 type ipvtap $m"
-		done >>"$TMP_DIR/$lns"
+		done >>"$TMP_DIR/${!lns}"
 	done
-	ip -n "$NS1" -batch "$TMP_DIR/NS1" 2>"$TMP_DIR/err" &
-	ip -n "$NS4" -batch "$TMP_DIR/NS4" 2>>"$TMP_DIR/err"
-	rc=$?
-	wait $! || rc=1
-	if [ "$rc" != 0 ]; then
-		RET=$ksft_fail
-		grep -q 'Unknown device type\|Garbage instead' "$TMP_DIR/err" &&
-			RET=$ksft_skip
-		retmsg="cannot build the topology: $(head -n 1 "$TMP_DIR/err")"
-		return 1
-	fi
+	# One batch a netns, the lowers' first: they add their own uppers'
+	# addresses too.
 	for base in "${!GROUP[@]}"; do
 		group "$base"
 		for d in "${UP[@]}"; do
@@ -338,15 +333,45 @@ topo_create()
 			} >>"$TMP_DIR/${d%%:*}"
 		done
 	done
-	for ns in "${NS_LIST[@]}"; do
-		ip -n "$ns" -batch "$TMP_DIR/$ns" &
-		pids+=($!)
-	done
-	for d in "${pids[@]}"; do
-		wait "$d" || rc=1
-	done
+	ip -n "$NS1" -batch "$TMP_DIR/$NS1" 2>"$TMP_DIR/err" &
+	ip -n "$NS4" -batch "$TMP_DIR/$NS4" 2>>"$TMP_DIR/err"
+	rc=$?
+	wait $! || rc=1
+	if [ "$rc" != 0 ]; then
+		RET=$ksft_fail
+		grep -q 'Unknown device type\|Garbage instead' "$TMP_DIR/err" &&
+			RET=$ksft_skip
+		retmsg="cannot build the topology: $(head -n 1 "$TMP_DIR/err")"
+		return 1
+	fi
+	ip -n "$NS2" -batch "$TMP_DIR/$NS2" &
+	ip -n "$NS3" -batch "$TMP_DIR/$NS3"
+	rc=$?
+	wait $! || rc=1
 	[ "$rc" = 0 ] || RET=$ksft_fail retmsg="cannot address the uppers"
 	return "$rc"
+}
+
+# The kernel log, followed all along by one process: a dmesg and a search
+# of its output for each case cost seconds on a debug kernel.
+kmsg_follow()
+{
+	dmesg -W >"$TMP_DIR/kmsg" &
+	defer kill $!
+	exec {KMSG_FD}<"$TMP_DIR/kmsg" {IDLE_FD}<>"$TMP_DIR/idle"
+}
+
+# slowwait without its date and sleep processes, 1.5 s a round on a debug
+# kernel: retry "$@" for WAIT_TIMEOUT seconds, print its last output.
+poll()
+{
+	local end=$((SECONDS + WAIT_TIMEOUT)) out
+
+	until out=$("$@"); do
+		((SECONDS < end)) || { echo "$out"; return 1; }
+		read -r -t 0.2 -u "$IDLE_FD"
+	done
+	return 0
 }
 
 case_start()
@@ -369,18 +394,24 @@ case_start()
 	return 1
 }
 
-# Check for splats since the case started, and report it.
+# Check the kernel log since the last case ended for splats, and report
+# the case.
 case_end()
 {
-	local log
+	local line log=() msg
 
-	log=$(dmesg)
-	log=${log##*"$KMSG_MARK"}
-	if [[ "$log" =~ $SPLAT_RE ]]; then
-		log=$(grep -m 3 -E "$SPLAT_RE" <<<"$log")
-		log="kernel splat: ${log//$'\n'/ | }"
-		check_err 1 "$log"
-		[ "$retmsg" = "$log" ] || retmsg=${retmsg:+$retmsg; }$log
+	echo "$KMSG_MARK: end" >/dev/kmsg
+	while read -r -t 10 -u "$KMSG_FD" line; do
+		[[ "$line" == *"$KMSG_MARK: end" ]] && break
+		[[ "$line" =~ $SPLAT_RE ]] && log+=("${line#*] }")
+	done
+	[[ "$line" == *"$KMSG_MARK: end" ]] ||
+		check_err 1 "cannot read the kernel log (dmesg -W)"
+	if [ ${#log[@]} -gt 0 ]; then
+		printf -v msg ' | %s' "${log[@]:0:3}"
+		msg="kernel splat: ${msg# | }"
+		check_err 1 "$msg"
+		[ "$retmsg" = "$msg" ] || retmsg=${retmsg:+$retmsg; }$msg
 	fi
 	log_test "$CASE"
 }
@@ -412,13 +443,21 @@ run_bounded()
 # missing), one "ip" per netns; true if none is printed.
 devs_in()
 {
-	local want=0 d re out=()
+	local want=0 d ns re out=() pids=()
 	local -A links
 
 	[ "$1" = -m ] && want=1 && shift
+	# Side by side: an ip is half a second on a debug kernel.
 	for d in "$@"; do
-		[ -n "${links[${d%%:*}]+x}" ] ||
-			links[${d%%:*}]=$(ip -n "${d%%:*}" -o link show 2>/dev/null)
+		ns=${d%%:*}
+		[ -n "${links[$ns]+x}" ] && continue
+		links[$ns]=
+		ip -n "$ns" -o link show >"$TMP_DIR/links.$ns" 2>/dev/null &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for ns in "${!links[@]}"; do
+		links[$ns]=$(<"$TMP_DIR/links.$ns")
 	done
 	for d in "$@"; do
 		re=": ${d#*:}[@:]"
@@ -433,7 +472,7 @@ check_gone()
 {
 	local left
 
-	left=$(slowwait "$WAIT_TIMEOUT" devs_in "$@")
+	left=$(poll devs_in "$@")
 	check_err $? "still present after ${WAIT_TIMEOUT}s: $left"
 }
 
@@ -552,67 +591,6 @@ del_all_netns()
 	case_end
 }
 
-# b's per-netns work unregisters a veth whose peer went, queues its ipvlan
-# upper to c's work, and waits for the lower's references, one of which
-# the upper's port holds. Each netns' work must run while another's waits
-# (harness/repro/netns_stall.md). Nothing may take c's RTNL while the case
-# waits, iproute2 included: that runs c's work and hides the bug.
-stall()
-{
-	local ns msg
-
-	case_start "a veth's peer goes, its ipvlan upper in a third netns" ||
-		return
-	[ -n "$BT_SKIP" ] && { RET=$ksft_skip retmsg=$BT_SKIP log_test "$CASE"; return; }
-	if ! ns_create SA SB SC ||
-	   ! ip -n "$SB" link add veth30 type veth peer name veth31 netns "$SA" ||
-	   ! ip -n "$SB" link add ipvl30_2 link veth30 netns "$SC" type ipvlan mode l2; then
-		check_err 1 "cannot build the topology"
-		case_end
-		return
-	fi
-	run_bounded ip -n "$SA" link del veth31 || { case_end; return; }
-	expect lower "$SB:veth30"
-	expect_uppers "$SB" "" "$SC:ipvl30_2"
-	# The kernel reports a lower not freed after 10 s: fail before.
-	WAIT_TIMEOUT=8 trace_verify
-	if [ "$RET" != 0 ]; then
-		msg="$retmsg (netns_stall: per-netns works wait for each other)"
-		# Release it: c's RTNL, taken by any RTM_NEWLINK there (the
-		# upper is already unlisted), runs c's work.
-		ip -n "$SC" link set lo up
-		RET=0 TRACE_EXP=()
-		expect lower "$SB:veth30"
-		trace_verify
-		[ "$RET" = 0 ] || STUCK="veth30 is not freed, even then"
-		RET=$ksft_fail retmsg=$msg
-	fi
-	for ns in "$SA" "$SB" "$SC"; do
-		echo "netns del $ns"
-		remove_ns_list "$ns"
-	done >"$TMP_DIR/netns"
-	ip -batch "$TMP_DIR/netns"
-	case_end
-}
-
-# ipvlan_teardown_race, once per variant, without bpftrace's overhead
-race()
-{
-	local v out
-
-	trace_stop
-	RACE_RE='hit the window in [0-9]+ of [0-9]+ iterations|no window: [a-z -]*'
-
-	for v in del_lower del_lower_or_netns; do
-		case_start "teardowns racing for the same uppers ($v)" || continue
-		out=$("$lib_dir"/ipvlan_teardown_race -v "$v" 2>&1)
-		RET=$?
-		[ "$RET" = 0 ] || printf '%s\n' "$out"
-		[[ "$out" =~ $RACE_RE ]] && log_info "${BASH_REMATCH[0]}"
-		case_end
-	done
-}
-
 # Unloading veth deletes every veth of every netns: only if this test's
 # are the only ones.
 veth_unloadable()
@@ -636,7 +614,10 @@ trap defer_scopes_cleanup EXIT
 defer cleanup_all_ns
 TMP_DIR=$(mktemp -d) || exit "$ksft_fail"
 defer rm -rf "$TMP_DIR"
+mkfifo "$TMP_DIR/bpftrace.fifo" "$TMP_DIR/kmsg" "$TMP_DIR/idle" ||
+	exit "$ksft_fail"
 trace_start
+kmsg_follow
 if ! topo_create; then
 	log_test "ipvlan and ipvtap uppers of veth lowers in three netns"
 	exit "$EXIT_STATUS"

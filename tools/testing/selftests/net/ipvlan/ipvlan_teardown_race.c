@@ -16,11 +16,12 @@
  * new uppers. Each request must get an answer a user may expect and every
  * device must be freed, every netns dismantled, within a bound. BPF counts
  * the ->dellink() calls on dying uppers: how often the window was hit.
- * The caller checks the kernel log.
+ * Each iteration ends with a look at the kernel log for splats.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <regex.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -49,6 +50,12 @@
 #define LOWER_NSID	1	/* the id of ns0 in the others */
 #define BOUND_MS	20000
 #define BUDGET_MS	10000	/* of iterations per variant; 1/4 if slow */
+#define STALL_MS	8000
+/* WARN, BUG (KASAN's too), lockdep, RCU stalls, leaked references */
+#define SPLAT_RE	"WARNING:|BUG:|Oops|general protection|UBSAN:|" \
+			"list_(add|del) corruption|refcount_t:|ref_tracker:|" \
+			"detected stall|blocked for more than|" \
+			"unregister_netdevice: waiting for"
 
 enum act { DEL_LOWER, DISMANTLE, DEL_ON_DOWN, DEL_ON_DISMANTLE, DEL, NEW };
 
@@ -87,6 +94,7 @@ struct req {
 struct race {
 	struct bpf_object *obj;
 	int nets, freed, stats;
+	int kmsg;		/* /dev/kmsg, read up to the last check */
 	bool per_netns;
 	int ns[NR_NS];		/* netns fds, -1 once closed */
 	int nl[NR_NS];		/* rtnetlink sockets in them */
@@ -167,8 +175,8 @@ static int talk(int fd, struct req *r)
 /*
  * veth10 (its peer veth11) if @ifindex is LOWER, else an upper of veth10
  * of @kind in @mode, placed by @ns_attr (IFLA_NET_NS_FD, IFLA_LINK_NETNSID
- * or none) = @ns. Named after kind and ifindex: unique in every netns, and
- * so are the ipvtaps' /dev/tapIFINDEX.
+ * or none) = @ns; for veth10, that places its peer. Named after kind and
+ * ifindex: unique in every netns, and so are the ipvtaps' /dev/tapIFINDEX.
  */
 static int link_add(int nl, int ifindex, const char *kind, __u16 mode,
 		    int ns_attr, int ns)
@@ -188,6 +196,8 @@ static int link_add(int nl, int ifindex, const char *kind, __u16 mode,
 	if (ifindex == LOWER) {
 		nest = put(&r, VETH_INFO_PEER, &peer, sizeof(peer));
 		put(&r, IFLA_IFNAME, "veth11", sizeof("veth11"));
+		if (ns_attr)
+			put(&r, ns_attr, &ns, sizeof(ns));
 		end(&r, nest);
 	} else {
 		put(&r, IFLA_IPVLAN_MODE, &mode, sizeof(mode));
@@ -196,7 +206,7 @@ static int link_add(int nl, int ifindex, const char *kind, __u16 mode,
 	end(&r, info);
 	if (ifindex != LOWER)
 		put(&r, IFLA_LINK, &link, sizeof(link));
-	if (ns_attr)
+	if (ns_attr && ifindex != LOWER)
 		put(&r, ns_attr, &ns, sizeof(ns));
 	return talk(nl, &r);
 }
@@ -320,18 +330,49 @@ static void map_clear(int fd)
 		bpf_map_delete_elem(fd, &key);
 }
 
-FIXTURE_SETUP(ipvlan_race)
+static void setup(struct __test_metadata *_metadata, struct race *r)
 {
-	struct race *r = &self->r;
-
 	memset(r, 0, sizeof(*r));
 	memset(r->ns, -1, sizeof(r->ns));
 	memset(r->nl, -1, sizeof(r->nl));
 	memset(r->tap, -1, sizeof(r->tap));
+	r->kmsg = -1;
 	if (geteuid())
 		SKIP(return, "needs root");
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		SKIP(return, "kernel without BTF (CONFIG_DEBUG_INFO_BTF)");
+	r->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, r->kmsg);
+	ASSERT_LE(0, lseek(r->kmsg, 0, SEEK_END));
+}
+
+FIXTURE_SETUP(ipvlan_race)
+{
+	setup(_metadata, &self->r);
+}
+
+/* Log the kernel's splats since the last call, return how many */
+static int splats(struct __test_metadata *_metadata, struct race *r)
+{
+	char rec[8192];
+	regex_t re;
+	ssize_t len;
+	int n = 0;
+
+	if (regcomp(&re, SPLAT_RE, REG_EXTENDED | REG_NOSUB))
+		return -1;
+	/* EPIPE: records were overwritten before they were read */
+	while ((len = read(r->kmsg, rec, sizeof(rec) - 1)) > 0 ||
+	       (len < 0 && errno == EPIPE)) {
+		if (len < 0)
+			continue;
+		rec[len] = '\0';
+		rec[strcspn(rec, "\n")] = '\0';
+		if (!regexec(&re, rec, 0, NULL, 0) && n++ < 3)
+			TH_LOG("kernel splat: %s", strchr(rec, ';') + 1);
+	}
+	regfree(&re);
+	return n;
 }
 
 /* Close the taps and every netns: the iteration's last acts */
@@ -351,24 +392,38 @@ static void cleanup(struct race *r)
 		netns_close(r, i);
 }
 
-FIXTURE_TEARDOWN(ipvlan_race)
+static void teardown(struct race *r)
 {
-	cleanup(&self->r);
-	bpf_object__close(self->r.obj);
+	cleanup(r);
+	bpf_object__close(r->obj);
+	if (r->kmsg >= 0)
+		close(r->kmsg);
 }
 
-/* Load and attach the BPF counters, once the drivers are loaded. */
+FIXTURE_TEARDOWN(ipvlan_race)
+{
+	teardown(&self->r);
+}
+
+/*
+ * Load and attach the BPF counters, once the drivers are loaded; without
+ * @dellink, only free_netdev()'s (ipvtap may not be loaded).
+ */
 static void bpf_start(struct __test_metadata *_metadata,
-		      struct race *r)
+		      struct race *r, bool dellink)
 {
 	struct bpf_program *prog;
 	struct btf *btf;
 
 	r->obj = bpf_object__open_file("ipvlan_teardown_race.bpf.o", NULL);
 	ASSERT_NE(NULL, r->obj) TH_LOG("cannot open ipvlan_teardown_race.bpf.o");
+	bpf_object__for_each_program(prog, r->obj)
+		bpf_program__set_autoload(prog, dellink ||
+					  !strcmp(bpf_program__name(prog), "free_netdev"));
 	ASSERT_EQ(0, bpf_object__load(r->obj));
 	bpf_object__for_each_program(prog, r->obj)
-		ASSERT_NE(NULL, bpf_program__attach(prog))
+		ASSERT_TRUE(!bpf_program__autoload(prog) ||
+			    bpf_program__attach(prog))
 			TH_LOG("cannot attach %s", bpf_program__name(prog));
 	r->nets = bpf_object__find_map_fd_by_name(r->obj, "nets");
 	r->freed = bpf_object__find_map_fd_by_name(r->obj, "freed");
@@ -384,17 +439,14 @@ static const char *kind_of(int i, int it)
 	return (i + it) % 2 ? "ipvtap" : "ipvlan";
 }
 
-static void build(struct __test_metadata *_metadata,
-		  struct race *r, int it)
+/* ns0 to ns@n-1, an rtnetlink socket in each, and ns0's id in the others */
+static void netns_setup(struct __test_metadata *_metadata,
+			struct race *r, int n)
 {
-	__u16 mode = modes[it % ARRAY_SIZE(modes)];
-	__u32 i, zero = 0;
-	const char *kind;
-	char tap[32];
 	struct stat st;
-	int err;
+	int i;
 
-	for (i = 0; i < NR_NS; i++) {
+	for (i = 0; i < n; i++) {
 		r->ns[i] = netns_new();
 		ASSERT_LE(0, r->ns[i]);
 		r->nl[i] = socket_in(r->ns[i], 0);
@@ -404,6 +456,33 @@ static void build(struct __test_metadata *_metadata,
 		if (i)
 			ASSERT_EQ(0, set_nsid(r->nl[i], r->ns[0]));
 	}
+}
+
+/* Count from now on what happens in ns0 to ns@n-1 */
+static void bpf_watch(struct __test_metadata *_metadata,
+		      struct race *r, int n, bool dellink)
+{
+	__u32 i, zero = 0;
+
+	if (!r->obj)
+		bpf_start(_metadata, r, dellink);
+	map_clear(r->nets);
+	map_clear(r->freed);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, bpf_map_update_elem(r->nets, &r->inum[i], &i, 0));
+	for (i = 0; i < NR_STATS; i++)
+		ASSERT_EQ(0, bpf_map_update_elem(r->stats, &i, &zero, 0));
+}
+
+static void build(struct __test_metadata *_metadata,
+		  struct race *r, int it)
+{
+	__u16 mode = modes[it % ARRAY_SIZE(modes)];
+	const char *kind;
+	char tap[32];
+	int err, i;
+
+	netns_setup(_metadata, r, NR_NS);
 	err = link_add(r->nl[0], LOWER, "veth", 0, 0, 0);
 	if (err == -EOPNOTSUPP)
 		SKIP(return, "kernel without veth");
@@ -428,15 +507,7 @@ static void build(struct __test_metadata *_metadata,
 		ASSERT_LE(0, r->tap[i]) TH_LOG("%s: %s", tap, strerror(errno));
 	}
 	ASSERT_EQ(0, link_up(r->nl[0], LOWER));
-
-	if (!r->obj)
-		bpf_start(_metadata, r);
-	map_clear(r->nets);
-	map_clear(r->freed);
-	for (i = 0; i < NR_NS; i++)
-		ASSERT_EQ(0, bpf_map_update_elem(r->nets, &r->inum[i], &i, 0));
-	for (i = 0; i < NR_STATS; i++)
-		ASSERT_EQ(0, bpf_map_update_elem(r->stats, &i, &zero, 0));
+	bpf_watch(_metadata, r, NR_NS, true);
 }
 
 static struct actor *add(struct race *r, enum act act,
@@ -450,6 +521,33 @@ static struct actor *add(struct race *r, enum act act,
 	a->delay_us = max_delay_us ? random() % max_delay_us : 0;
 	a->err = -1;
 	return a;
+}
+
+/* Wait up to @end for device @ifindex of netns @ns to be freed */
+static bool freed_by(struct race *r, int ns, int ifindex, __u64 end)
+{
+	while (!freed(r, ns, ifindex) && now_ms() < end)
+		usleep(10000);
+	return freed(r, ns, ifindex);
+}
+
+/*
+ * Close the taps and ns0 to ns@n-1, wait until each is dismantled, and
+ * look for splats the iteration @it logged, its cleanup included.
+ */
+static void dismantle_all(struct __test_metadata *_metadata,
+			  struct race *r, int n, int it)
+{
+	__u64 end;
+	int i;
+
+	cleanup(r);
+	end = now_ms() + BOUND_MS;
+	for (i = 0; i < n; i++)
+		EXPECT_TRUE(freed_by(r, i, 1, end))
+			TH_LOG("iteration %d: ns%d not dismantled (its lo not freed)", it, i);
+	EXPECT_EQ(0, splats(_metadata, r))
+		TH_LOG("iteration %d: the kernel splat above", it);
 }
 
 /* Who races whom in iteration @it, after which delay */
@@ -622,14 +720,7 @@ static int race_once(struct __test_metadata *_metadata,
 			TH_LOG("iteration %d: %s%d in ns%d not freed", it,
 			       kind_of(i, it), UPPER + i, i);
 
-	cleanup(r);
-	end = now_ms() + BOUND_MS;
-	for (i = 0; i < NR_NS; i++) {
-		while (!freed(r, i, 1) && now_ms() < end)
-			usleep(10000);
-		EXPECT_TRUE(freed(r, i, 1))
-			TH_LOG("iteration %d: ns%d not dismantled (its lo not freed)", it, i);
-	}
+	dismantle_all(_metadata, r, NR_NS, it);
 
 	hits[0] = stat_of(r, STAT_DYING_IPVLAN);
 	hits[1] = stat_of(r, STAT_DYING_IPVTAP);
@@ -664,6 +755,59 @@ TEST_F_TIMEOUT(ipvlan_race, competing_teardowns, 90)
 		TH_LOG("hit the window in %d of %d iterations", hit, it);
 	else if (!_metadata->exit_code)
 		TH_LOG("%d iterations; no window: no per-netns work on this kernel", it);
+}
+
+FIXTURE(ipvlan_stall) {
+	struct race r;
+};
+
+FIXTURE_SETUP(ipvlan_stall)
+{
+	setup(_metadata, &self->r);
+}
+
+FIXTURE_TEARDOWN(ipvlan_stall)
+{
+	teardown(&self->r);
+}
+
+/*
+ * veth10 in ns0, its peer in ns1, an ipvlan upper in ns2: the peer goes.
+ * ns0's work unregisters veth10, queues the upper to ns2's work and waits
+ * for veth10's references, one of which the upper's port holds. The
+ * works of two netns must not wait for each other. Nothing here takes
+ * ns2's RTNL meanwhile: that would run its work and hide a stall.
+ */
+TEST_F(ipvlan_stall, peer_goes_upper_in_third_netns)
+{
+	struct race *r = &self->r;
+	bool stalled;
+	int err;
+
+	netns_setup(_metadata, r, 3);
+	err = link_add(r->nl[0], LOWER, "veth", 0, IFLA_NET_NS_FD, r->ns[1]);
+	if (err == -EOPNOTSUPP)
+		SKIP(return, "kernel without veth");
+	ASSERT_EQ(0, err) TH_LOG("veth: %s", strerror(-err));
+	err = link_add(r->nl[0], UPPER + 2, "ipvlan", IPVLAN_MODE_L2,
+		       IFLA_NET_NS_FD, r->ns[2]);
+	if (err == -EOPNOTSUPP)
+		SKIP(return, "kernel without ipvlan");
+	ASSERT_EQ(0, err) TH_LOG("ipvlan: %s", strerror(-err));
+	bpf_watch(_metadata, r, 3, false);
+
+	ASSERT_EQ(0, link_del(r->nl[1], LOWER + 1));
+	/* The kernel reports a device not freed after 10 s: fail before. */
+	stalled = !freed_by(r, 0, LOWER, now_ms() + STALL_MS);
+	if (stalled)
+		/* Release it: any RTM_NEWLINK in ns2 runs ns2's work. */
+		EXPECT_TRUE(!link_up(r->nl[2], 1) &&
+			    freed_by(r, 0, LOWER, now_ms() + BOUND_MS))
+			TH_LOG("veth10 is not freed, even then");
+	EXPECT_FALSE(stalled)
+		TH_LOG("veth10 not freed in %d s (netns_stall: %s)", STALL_MS / 1000,
+		       "per-netns works wait for each other");
+	dismantle_all(_metadata, r, 3, 0);
 }
 
 TEST_HARNESS_MAIN
