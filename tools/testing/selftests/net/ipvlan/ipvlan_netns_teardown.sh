@@ -62,7 +62,7 @@ kprobe:free_netdev
 #   upper INUM DEV LINUM LOWER CTX NS  uninitialised and freed once, before
 #                                      LOWER is freed (LINUM -: not freed),
 #                                      CTX: work, pid:PID or sync (neither)
-#   lower INUM DEV                     freed once
+#   lower INUM DEV                     freed once (lower:PID: by PID)
 #   kept INUM DEV                      neither uninitialised nor freed
 #   netns INUM NS                      dismantled: its lo freed
 # shellcheck disable=SC2016 # awk's variables
@@ -98,9 +98,12 @@ END {
 			err(e[3] " not dismantled: its lo was not freed")
 		if (e[1] == "kept" && n[u] + n[f])
 			err(e[3] " went away: " n[u] + 0 " ipvlan_uninit, " n[f] + 0 " free_netdev")
-		if (e[1] == "lower" && n[f] != 1)
+		if (e[1] ~ /^lower/ && n[f] != 1)
 			err(e[3] ": " n[f] + 0 " free_netdev calls" \
 			    (n[f] ? "" : ": still referenced"))
+		if (e[1] ~ /^lower:/ && n[f] && "lower:" pid[f] != e[1])
+			err(e[3] " freed by pid " pid[f] ", not by the deleting " \
+			    substr(e[1], 7))
 		if (e[1] != "upper")
 			continue
 		where = e[3] " in " e[7]
@@ -151,17 +154,16 @@ trace_start()
 	# With BTF, bpftrace needs no kernel headers: keep it from parsing them.
 	[ -r /sys/kernel/btf/vmlinux ] && export BPFTRACE_KERNEL_SOURCE=
 	# A job of this shell, unlike a process substitution, can be waited
-	# for. It loads ipvlan first (bpftrace finds the probes of modules
-	# loaded when it starts) and says if the kernel has per-netns work:
-	# seconds on a debug kernel, spent while the topology is built.
+	# for. It loads ipvlan first: bpftrace finds the probes of modules
+	# loaded when it starts.
 	{
 		modprobe -q ipvlan
-		grep -qw rtnl_net_work_func /proc/kallsyms && echo PER_NETNS
 		exec bpftrace -B line -e "$BT_PROG" </dev/null
 	} >"$TMP_DIR/bpftrace.fifo" 2>&1 &
 	BT_PID=$!
 	exec {BT_FD}<"$TMP_DIR/bpftrace.fifo"
 	defer trace_stop
+	grep -qw rtnl_net_work_func /proc/kallsyms && PER_NETNS=yes
 }
 
 trace_stop()
@@ -187,7 +189,6 @@ trace_ready()
 	if [ -n "$BT_FD" ]; then
 		while read -r -t 120 -u "$BT_FD" line; do
 			echo "$line" >>"$BT_OUT"
-			[ "$line" = PER_NETNS ] && PER_NETNS=yes
 			[ "$line" = READY ] && break
 		done
 		cat <&"$BT_FD" >>"$BT_OUT" &
@@ -246,9 +247,9 @@ expect_uppers()
 	done
 }
 
-# The tracer must see "NETNS:DEV" $2... as a lower ($1 lower: freed once)
-# or as kept ($1 kept: neither uninitialised nor freed), or see netns $2...
-# dismantled ($1 netns).
+# The tracer must see "NETNS:DEV" $2... as a lower ($1 lower: freed once;
+# lower:PID: by PID) or as kept ($1 kept: neither uninitialised nor
+# freed), or see netns $2... dismantled ($1 netns).
 expect()
 {
 	local what=$1 d
@@ -492,7 +493,7 @@ del_lowers()
 	printf 'link del %s\n' "${LOW[@]#*:}" >"$TMP_DIR/del"
 	run_bounded ip -n "$NS1" -batch "$TMP_DIR/del" ||
 		{ case_end; return; }
-	expect lower "${LOW[@]}"
+	expect "lower:$DELETER" "${LOW[@]}"
 	expect_uppers "$NS1" "$DELETER" "${UP[@]}"
 	trace_verify
 	check_gone "${LOW[@]}" "${PEER[@]}" "${UP[@]}"
@@ -567,7 +568,7 @@ del_upper_netns()
 		run_bounded ip -n "$NS3" -batch "$TMP_DIR/del" ||
 			{ case_end; return; }
 	fi
-	expect lower "${LOW[@]}"
+	expect "lower:$DELETER" "${LOW[@]}"
 	expect_uppers "$NS3" "$DELETER" "${UP[@]}"
 	trace_verify
 	check_gone "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
