@@ -168,15 +168,20 @@ trace_start()
 
 trace_stop()
 {
+	local i=0 state=
+
 	[ -n "$BT_PID" ] || return 0
 	kill "$BT_PID" 2>/dev/null
 	# It detaches in a second or two: if not, say where it is stuck.
-	if timeout 20 tail -s 0.2 -f --pid="$BT_PID" /dev/null; then
-		wait "$BT_PID" "$BT_COPY" 2>/dev/null
-	else
-		log_info "bpftrace did not end: $(cat "/proc/$BT_PID/stack")"
-		kill -KILL "$BT_PID" "$BT_COPY" 2>/dev/null
+	while read -r _ _ state _ 2>/dev/null <"/proc/$BT_PID/stat" &&
+	      [ "$state" != Z ] && ((i++ < 100)); do
+		read -r -t 0.2 -u "$IDLE_FD"
+	done
+	if ((i > 100)); then
+		log_info "bpftrace did not end: $(<"/proc/$BT_PID/stack")"
+		kill -KILL "$BT_PID" "$BT_COPY"
 	fi
+	wait "$BT_PID" "$BT_COPY" 2>/dev/null
 	BT_PID=
 }
 
