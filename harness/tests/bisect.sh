@@ -16,7 +16,7 @@ source "$(dirname "$0")/../lib/common.sh"
 source "$HARNESS_DIR/lib/gittree.sh"
 
 mutant=${1:-$HARNESS_DIR/mutants/unregister_keeps_uppers.sed}
-program=${2:-ipvlan_teardown_race}
+program=${2:-ipvlan_netns_teardown.sh}
 
 # The bisect itself, in a mount namespace of its own: the repository and the
 # copy of the build are mounted where the cached build was made, because its
