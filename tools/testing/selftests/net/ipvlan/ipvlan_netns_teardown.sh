@@ -150,18 +150,17 @@ trace_start()
 		BT_SKIP="bpftrace not installed"
 		return
 	fi
-	BT_OUT=$TMP_DIR/bpftrace
 	# With BTF, bpftrace needs no kernel headers: keep it from parsing them.
 	[ -r /sys/kernel/btf/vmlinux ] && export BPFTRACE_KERNEL_SOURCE=
-	# A job of this shell, unlike a process substitution, can be waited
-	# for. It loads ipvlan first: bpftrace finds the probes of modules
-	# loaded when it starts.
-	{
+	# A coprocess, unlike a process substitution, can be waited for. It
+	# loads ipvlan first: bpftrace finds the probes of modules loaded when
+	# it starts, which takes it 10-30 s on a debug kernel.
+	coproc BPFTRACE {
 		modprobe -q ipvlan
-		exec bpftrace -B line -e "$BT_PROG" </dev/null
-	} >"$TMP_DIR/bpftrace.fifo" 2>&1 &
-	BT_PID=$!
-	exec {BT_FD}<"$TMP_DIR/bpftrace.fifo"
+		exec bpftrace -B line -e "$BT_PROG" </dev/null 2>&1
+	}
+	BT_PID=$BPFTRACE_PID
+	exec {BT_FD}<&"${BPFTRACE[0]}"
 	defer trace_stop
 	grep -qw rtnl_net_work_func /proc/kallsyms && PER_NETNS=yes
 }
@@ -192,6 +191,7 @@ trace_ready()
 	local line=
 
 	if [ -n "$BT_FD" ]; then
+		BT_OUT=$TMP_DIR/bpftrace
 		while read -r -t 120 -u "$BT_FD" line; do
 			echo "$line" >>"$BT_OUT"
 			[ "$line" = READY ] && break
@@ -618,11 +618,10 @@ fi
 
 trap defer_scopes_cleanup EXIT
 defer cleanup_all_ns
+trace_start
 TMP_DIR=$(mktemp -d) || exit "$ksft_fail"
 defer rm -rf "$TMP_DIR"
-mkfifo "$TMP_DIR/bpftrace.fifo" "$TMP_DIR/kmsg" "$TMP_DIR/idle" ||
-	exit "$ksft_fail"
-trace_start
+mkfifo "$TMP_DIR/kmsg" "$TMP_DIR/idle" || exit "$ksft_fail"
 kmsg_follow
 if ! topo_create; then
 	log_test "ipvlan and ipvtap uppers of veth lowers in three netns"

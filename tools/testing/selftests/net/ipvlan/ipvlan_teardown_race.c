@@ -784,7 +784,7 @@ FIXTURE_TEARDOWN(ipvlan_stall)
  * works of two netns must not wait for each other. Nothing here takes
  * ns2's RTNL meanwhile: that would run its work and hide a stall.
  */
-TEST_F(ipvlan_stall, peer_goes_upper_in_third_netns)
+TEST_F_TIMEOUT(ipvlan_stall, peer_goes_upper_in_third_netns, 60)
 {
 	struct race *r = &self->r;
 	bool stalled;
