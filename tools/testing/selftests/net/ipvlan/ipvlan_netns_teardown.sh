@@ -178,7 +178,7 @@ trace_stop()
 	done
 	if ((i > 100)); then
 		log_info "bpftrace did not end: $(<"/proc/$BT_PID/stack")"
-		kill -KILL "$BT_PID" "$BT_COPY"
+		kill -KILL "$BT_PID" "$BT_COPY" 2>/dev/null
 	fi
 	wait "$BT_PID" "$BT_COPY" 2>/dev/null
 	BT_PID=
@@ -303,9 +303,21 @@ ns_create()
 	done < <(stat -L -c '%n %i' "${paths[@]}")
 }
 
+# The batches of netns $1 and $2 side by side; their errors in TMP_DIR/err
+batch_pair()
+{
+	local rc
+
+	ip -n "$1" -batch "$TMP_DIR/$1" 2>>"$TMP_DIR/err" &
+	ip -n "$2" -batch "$TMP_DIR/$2" 2>>"$TMP_DIR/err"
+	rc=$?
+	wait $! || rc=1
+	return "$rc"
+}
+
 topo_create()
 {
-	local base lns i n k m d dev rc
+	local base lns i n k m d dev
 
 	if ! ns_create NS1 NS2 NS3 NS4; then
 		RET=$ksft_skip retmsg="cannot create netns"
@@ -339,23 +351,16 @@ topo_create()
 			} >>"$TMP_DIR/${d%%:*}"
 		done
 	done
-	ip -n "$NS1" -batch "$TMP_DIR/$NS1" 2>"$TMP_DIR/err" &
-	ip -n "$NS4" -batch "$TMP_DIR/$NS4" 2>>"$TMP_DIR/err"
-	rc=$?
-	wait $! || rc=1
-	if [ "$rc" != 0 ]; then
+	if ! batch_pair "$NS1" "$NS4"; then
 		RET=$ksft_fail
 		grep -q 'Unknown device type\|Garbage instead' "$TMP_DIR/err" &&
 			RET=$ksft_skip
 		retmsg="cannot build the topology: $(head -n 1 "$TMP_DIR/err")"
 		return 1
 	fi
-	ip -n "$NS2" -batch "$TMP_DIR/$NS2" &
-	ip -n "$NS3" -batch "$TMP_DIR/$NS3"
-	rc=$?
-	wait $! || rc=1
-	[ "$rc" = 0 ] || RET=$ksft_fail retmsg="cannot address the uppers"
-	return "$rc"
+	batch_pair "$NS2" "$NS3" && return 0
+	RET=$ksft_fail retmsg="cannot address the uppers: $(head -n 1 "$TMP_DIR/err")"
+	return 1
 }
 
 # The kernel log, followed all along by one process: a dmesg and a search
