@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# shellcheck disable=SC2317 # the tests run through tests_run
+# shellcheck disable=SC2317 # the tests run from ALL_TESTS
 #
 # When a lower device is unregistered, its ipvlan and ipvtap uppers must be
 # unregistered too, also those in other netns. Since "ipvlan: Support
@@ -23,10 +23,6 @@
 # another netns than its lower, else by the task that deleted the lower. A
 # netns deleted must be dismantled to its end (its lo freed), and no kernel
 # splat may show up.
-
-lib_dir=$(dirname "$0")
-# shellcheck source=tools/testing/selftests/net/lib.sh
-source "$lib_dir"/../lib.sh
 
 ALL_TESTS="
 	del_lowers
@@ -138,6 +134,7 @@ STUCK=
 CASE=
 KMSG_MARK=
 KMSG_FD=
+KMSG_PID=
 IDLE_FD=
 LOW=()
 PEER=()
@@ -161,7 +158,6 @@ trace_start()
 	}
 	BT_PID=$BPFTRACE_PID
 	exec {BT_FD}<&"${BPFTRACE[0]}"
-	defer trace_stop
 	grep -qw rtnl_net_work_func /proc/kallsyms && PER_NETNS=yes
 }
 
@@ -217,8 +213,7 @@ trace_ready()
 
 trace_check()
 {
-	printf '%s\n' "${TRACE_EXP[@]}" |
-		awk -v from="$TRACE_FROM" "$TRACE_AWK" - "$BT_OUT"
+	awk -v from="$TRACE_FROM" "$TRACE_AWK" "$TMP_DIR/expected" "$BT_OUT"
 }
 
 # Check TRACE_EXP, waiting for what is not freed yet.
@@ -227,6 +222,7 @@ trace_verify()
 	local errs
 
 	[ -n "$BT_SKIP" ] && return
+	printf '%s\n' "${TRACE_EXP[@]}" >"$TMP_DIR/expected"
 	errs=$(poll trace_check)
 	check_err $? "${errs//$'\n'/; }"
 }
@@ -368,7 +364,7 @@ topo_create()
 kmsg_follow()
 {
 	dmesg -W >"$TMP_DIR/kmsg" &
-	defer kill $!
+	KMSG_PID=$!
 	exec {KMSG_FD}<"$TMP_DIR/kmsg" {IDLE_FD}<>"$TMP_DIR/idle"
 }
 
@@ -468,7 +464,7 @@ devs_in()
 	done
 	wait "${pids[@]}"
 	for ns in "${!links[@]}"; do
-		links[$ns]=$(<"$TMP_DIR/links.$ns")
+		read -r -d '' "links[$ns]" <"$TMP_DIR/links.$ns"
 	done
 	for d in "$@"; do
 		re=": ${d#*:}[@:]"
@@ -505,8 +501,8 @@ del_lowers()
 		{ case_end; return; }
 	expect "lower:$DELETER" "${LOW[@]}"
 	expect_uppers "$NS1" "$DELETER" "${UP[@]}"
-	trace_verify
 	check_gone "${LOW[@]}" "${PEER[@]}" "${UP[@]}"
+	trace_verify
 	case_end
 }
 
@@ -520,8 +516,8 @@ del_lowers_netns()
 	expect lower "${LOW[@]}"
 	expect netns "$NS4"
 	expect_uppers "$NS4" "" "${UP[@]}"
-	trace_verify
 	check_gone "${UP[@]}"
+	trace_verify
 	case_end
 }
 
@@ -544,8 +540,8 @@ del_upper_netns()
 	expect_uppers "" "" "${ns2[@]}"
 	expect kept "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	expect netns "$NS2"
-	trace_verify
 	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
+	trace_verify
 	# A new upper sets the port's mode: give each the lower's.
 	for i in 0 1 2; do
 		n=$((20 + 2 * i))
@@ -580,8 +576,8 @@ del_upper_netns()
 	fi
 	expect "lower:$DELETER" "${LOW[@]}"
 	expect_uppers "$NS3" "$DELETER" "${UP[@]}"
-	trace_verify
 	check_gone "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
+	trace_verify
 	case_end
 }
 
@@ -602,6 +598,17 @@ del_all_netns()
 	case_end
 }
 
+# One handler, not a defer each: a defer costs half a second on a debug
+# kernel. bpftrace detaches meanwhile.
+cleanup()
+{
+	[ -n "$BT_PID" ] && kill "$BT_PID" 2>/dev/null
+	[ -n "$KMSG_PID" ] && kill "$KMSG_PID"
+	[ -n "$TMP_DIR" ] && rm -rf "$TMP_DIR"
+	cleanup_all_ns
+	trace_stop
+}
+
 # Unloading veth deletes every veth of every netns: only if this test's
 # are the only ones.
 veth_unloadable()
@@ -616,16 +623,18 @@ veth_unloadable()
 	[ -z "$(ip -o link show type veth)" ]
 }
 
+# bpftrace takes 10-30 s to attach on a debug kernel: it starts first, and
+# lib.sh loads while it does.
+trace_start
+# shellcheck source=tools/testing/selftests/net/lib.sh
+source "$(dirname "$0")"/../lib.sh
+trap cleanup EXIT
 if [ "$EUID" -ne 0 ]; then
 	echo "SKIP: need root"
 	exit "$ksft_skip"
 fi
 
-trap defer_scopes_cleanup EXIT
-defer cleanup_all_ns
-trace_start
 TMP_DIR=$(mktemp -d) || exit "$ksft_fail"
-defer rm -rf "$TMP_DIR"
 mkfifo "$TMP_DIR/kmsg" "$TMP_DIR/idle" || exit "$ksft_fail"
 kmsg_follow
 if ! topo_create; then
@@ -633,7 +642,10 @@ if ! topo_create; then
 	exit "$EXIT_STATUS"
 fi
 
-tests_run
+# Not tests_run: its defer scope costs a second a test on a debug kernel.
+for t in ${TESTS:-$ALL_TESTS}; do
+	"$t"
+done
 
 if [ -n "$BT_SKIP" ]; then
 	RET=$ksft_skip retmsg=$BT_SKIP log_test "traced order, exactly-once and context"
