@@ -71,18 +71,13 @@ static void count(__u32 stat)
 static __u8 dying(struct net_device *dev)
 {
 	struct ipvl_dev *ipvlan;
-	unsigned long off;
 	__u8 dying = 0;
 
-	if (!bpf_core_field_exists(ipvlan->dying))
+	/* Kernels with the flag have the private area in priv[]. */
+	if (!bpf_core_field_exists(ipvlan->dying) ||
+	    !bpf_core_field_exists(dev->priv))
 		return 0;
-	if (bpf_core_field_exists(dev->priv)) {
-		off = bpf_core_field_offset(dev->priv);
-	} else {	/* NETDEV_ALIGN after the struct */
-		off = bpf_core_type_size(struct net_device);
-		off = (off + 31) & ~31UL;
-	}
-	ipvlan = (void *)dev + off;
+	ipvlan = (void *)dev + bpf_core_field_offset(dev->priv);
 	bpf_core_read(&dying, sizeof(dying), &ipvlan->dying);
 	return dying;
 }

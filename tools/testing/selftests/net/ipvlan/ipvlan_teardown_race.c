@@ -254,8 +254,9 @@ static int wait_down(int mon)
 
 	for (;;) {
 		len = recv(mon, buf, sizeof(buf), 0);
-		if (len < 0 && errno != ENOBUFS)
-			return -errno;
+		/* ENOBUFS: the report may be lost, act now rather than never */
+		if (len < 0)
+			return errno == ENOBUFS ? 0 : -errno;
 		for (nh = (void *)buf; len > 0 && NLMSG_OK(nh, len);
 		     nh = NLMSG_NEXT(nh, len)) {
 			ifi = NLMSG_DATA(nh);
@@ -586,19 +587,20 @@ static void __noreturn act(struct race *r, struct actor *a,
 		mon = socket_in(r->ns[0], RTMGRP_LINK);
 	if (a->act == DISMANTLE || (a->act == NEW && !a->link_nsid))
 		ns = r->ns[a->ns];
+	/* Its own socket: actors sharing one read each other's acks */
 	if (a->act != DISMANTLE)
-		fd = r->nl[a->act == NEW && !a->link_nsid ? 0 : a->ns];
+		fd = socket_in(r->ns[a->act == NEW && !a->link_nsid ? 0 : a->ns], 0);
 	/* Hold no netns the others dismantle, nor the pipes' write ends. */
 	for (i = 0; i < NR_NS; i++) {
 		if (r->ns[i] != ns)
 			close(r->ns[i]);
-		if (r->nl[i] != fd)
-			close(r->nl[i]);
+		close(r->nl[i]);
 	}
 	close(go[1]);
 	close(seen[1]);
 
-	if (read(go[0], &c, 1) < 0 || (mon >= 0 && wait_down(mon)) ||
+	if ((fd < 0 && a->act != DISMANTLE) || read(go[0], &c, 1) < 0 ||
+	    (mon >= 0 && wait_down(mon)) ||
 	    (a->act == DEL_ON_DISMANTLE && read(seen[0], &c, 1) < 0))
 		_exit(EIO);
 	usleep(a->delay_us);
