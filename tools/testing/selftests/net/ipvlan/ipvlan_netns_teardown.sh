@@ -2,37 +2,28 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck disable=SC2317 # the tests run from ALL_TESTS
 #
-# When a lower device is unregistered, its ipvlan and ipvtap uppers must be
-# unregistered too, also those in other netns. Since "ipvlan: Support
-# per-netns netdev unregistration" (with CONFIG_DEBUG_NET_SMALL_RTNL), the
-# uppers of other netns are unregistered by per-netns work, and the lower
-# is freed once they have released it. One topology serves every test:
+# A lower's ipvlan and ipvtap uppers go with it, also those in other netns.
+# Since "ipvlan: Support per-netns netdev unregistration", with
+# CONFIG_DEBUG_NET_SMALL_RTNL, per-netns work unregisters those, and the
+# lower is freed once they release it. One topology serves every test:
 #
 #   NS1: veth0,  veth2,  veth4:  ipvl0_1 in NS1,  ipvl0_2 in NS2, ipvt0_3 in NS3
 #   NS4: veth10, veth12, veth14: ipvl10_1 in NS4, ipvl10_2 ...,   ipvt10_3 ...
 #   NS1: veth20, veth22, veth24: ipvl20_1 in NS1, ipvl20_2 ...,   ipvt20_3 ...
 #
-# (ipvl: ipvlan, ipvt: ipvtap, all with addresses; vethN's peer is
-# veth<N+1>; the three ports of a group are in mode l2, l3 and l3s.) Each
-# test tears down one group in one way and checks what a user sees: the
-# command returns, what must go goes, the rest stays.
-#
-# bpftrace runs the probes of the patch's "Tested:" procedure, ipvlan_uninit
-# and free_netdev, all along. Every upper that goes must be uninitialised
-# and freed once, before its lower is freed; in per-netns work if it is in
-# another netns than its lower, else by the task that deleted the lower. A
-# netns deleted must be dismantled to its end (its lo freed), and no kernel
-# splat may show up.
+# (ipvl: ipvlan, ipvt: ipvtap, addressed; vethN's peer is veth<N+1>; a
+# group's ports are in mode l2, l3, l3s.) A test tears down a group one way
+# and checks what a user sees: the command returns, what must go goes, the
+# rest stays. All along, bpftrace probes ipvlan_uninit and free_netdev (the
+# patch's "Tested:"): an upper that goes is uninitialised and freed once,
+# before its lower; in per-netns work if not in its lower's netns, else by
+# the lower's deleter. A deleted netns is dismantled (its lo freed); no
+# kernel splat shows up.
 
-ALL_TESTS="
-	del_lowers
-	del_lowers_netns
-	del_upper_netns
-	del_all_netns
-"
+ALL_TESTS="del_lowers del_lowers_netns del_upper_netns del_all_netns"
 
 # Lower groups: the netns of their lowers
-declare -A GROUP=([0]=NS1 [10]=NS4 [20]=NS1)
+declare -A GROUP=([0]=NS1 [10]=NS4 [20]=NS1) INUM
 MODES=(l2 l3 l3s)
 # WARN, BUG (KASAN's too), lockdep, RCU stalls, leaked references
 SPLAT_RE='WARNING:|BUG:|Oops|general protection|UBSAN:|list_(add|del) corruption'
@@ -64,11 +55,8 @@ kprobe:free_netdev
 # shellcheck disable=SC2016 # awk's variables
 TRACE_AWK='
 function event(k) {
-	if (p != "") {
-		k = p " " ino " " dev
-		if (!(k in n)) { ts[k] = t; work[k] = w; pid[k] = pd }
-		n[k]++
-	}
+	k = p " " ino " " dev
+	if (p != "" && !n[k]++) { ts[k] = t; work[k] = w; pid[k] = pd }
 	p = ""
 }
 function err(s) { print s; nerr++ }
@@ -85,11 +73,9 @@ END {
 	event()
 	for (i = 1; i <= nx; i++) {
 		split(x[i], e, " ")
-		d = e[2] " " e[3]
+		d = e[2] " " (e[1] == "netns" ? "lo" : e[3])
 		u = "ipvlan_uninit " d
 		f = "free_netdev " d
-		if (e[1] == "netns")
-			f = "free_netdev " e[2] " lo"
 		if (e[1] == "netns" && !n[f])
 			err(e[3] " not dismantled: its lo was not freed")
 		if (e[1] == "kept" && n[u] + n[f])
@@ -120,65 +106,9 @@ END {
 	exit (nerr > 0)
 }'
 
-BT_OUT=
-BT_FD=
-BT_PID=
-BT_COPY=
-BT_SKIP=
-PER_NETNS=
-TRACE_FROM=0
-TRACE_EXP=()
-TMP_DIR=
-DELETER=
-STUCK=
-CASE=
-KMSG_MARK=
-KMSG_FD=
-KMSG_PID=
-IDLE_FD=
-LOW=()
-PEER=()
-UP=()
-declare -A INUM
-
-trace_start()
-{
-	if ! command -v bpftrace >/dev/null; then
-		BT_SKIP="bpftrace not installed"
-		return
-	fi
-	# With BTF, bpftrace needs no kernel headers: keep it from parsing them.
-	[ -r /sys/kernel/btf/vmlinux ] && export BPFTRACE_KERNEL_SOURCE=
-	# A coprocess, unlike a process substitution, can be waited for. It
-	# loads ipvlan first: bpftrace finds the probes of modules loaded when
-	# it starts, which takes it 10-30 s on a debug kernel.
-	coproc BPFTRACE {
-		modprobe -q ipvlan
-		exec bpftrace -B line -e "$BT_PROG" </dev/null 2>&1
-	}
-	BT_PID=$BPFTRACE_PID
-	exec {BT_FD}<&"${BPFTRACE[0]}"
-	grep -qw rtnl_net_work_func /proc/kallsyms && PER_NETNS=yes
-}
-
-trace_stop()
-{
-	local i=0 state=
-
-	[ -n "$BT_PID" ] || return 0
-	kill "$BT_PID" 2>/dev/null
-	# It detaches in a second or two: if not, say where it is stuck.
-	while read -r _ _ state _ 2>/dev/null <"/proc/$BT_PID/stat" &&
-	      [ "$state" != Z ] && ((i++ < 100)); do
-		read -r -t 0.2 -u "$IDLE_FD"
-	done
-	if ((i > 100)); then
-		log_info "bpftrace did not end: $(<"/proc/$BT_PID/stack")"
-		kill -KILL "$BT_PID" "$BT_COPY" 2>/dev/null
-	fi
-	wait "$BT_PID" "$BT_COPY" 2>/dev/null
-	BT_PID=
-}
+BT_OUT='' BT_FD='' BT_PID='' BT_COPY='' BT_SKIP='' PER_NETNS=''
+TMP_DIR='' DELETER='' STUCK='' CASE='' KMSG_MARK='' KMSG_FD='' KMSG_PID=''
+IDLE_FD='' TRACE_FROM=0 TRACE_EXP=() LOW=() PEER=() UP=()
 
 # Wait until bpftrace has attached, without polling: it compiles for about
 # 10 s on a debug kernel, while the netns and the topology are built.
@@ -207,13 +137,8 @@ trace_ready()
 			log_info "checking the synchronous path (no rtnl_net_work_func)"
 		fi
 	fi
-	[ -z "$BT_SKIP" ] && mapfile -t <"$BT_OUT" && TRACE_FROM=${#MAPFILE[@]}
-	return 0
-}
-
-trace_check()
-{
-	awk -v from="$TRACE_FROM" "$TRACE_AWK" "$TMP_DIR/expected" "$BT_OUT"
+	[ -n "$BT_SKIP" ] ||
+		{ mapfile -t <"$BT_OUT" && TRACE_FROM=${#MAPFILE[@]}; }
 }
 
 # Check TRACE_EXP, waiting for what is not freed yet.
@@ -223,102 +148,81 @@ trace_verify()
 
 	[ -n "$BT_SKIP" ] && return
 	printf '%s\n' "${TRACE_EXP[@]}" >"$TMP_DIR/expected"
-	errs=$(poll trace_check)
+	errs=$(poll awk -v from="$TRACE_FROM" "$TRACE_AWK" \
+		"$TMP_DIR/expected" "$BT_OUT")
 	check_err $? "${errs//$'\n'/; }"
 }
 
-# The tracer must see the uppers "NETNS:DEV" $3... go, with their lower
-# in netns $1 (none: it stays), deleted by pid $2 (none: by a kernel
-# worker).
+# The tracer must see the uppers "NETNS:DEV" $3... go, their lower in netns
+# $1 (none: it stays) deleted by pid $2 (none: by a kernel worker).
 expect_uppers()
 {
-	local lns=$1 pid=$2 d ns dev n ctx linum=-
+	local lns=$1 del=${2:+pid:$2} d ns dev n ctx linum=-
 
 	shift 2
 	[ -n "$lns" ] && linum=${INUM[$lns]}
 	for d in "$@"; do
-		ns=${d%%:*}
-		dev=${d#*:}
+		ns=${d%%:*} dev=${d#*:}
 		n=${dev%_*}
-		ctx=sync
-		[ -n "$pid" ] && ctx=pid:$pid
+		ctx=${del:-sync}
 		[ "$PER_NETNS" = yes ] && [ -n "$lns" ] && [ "$ns" != "$lns" ] &&
 			ctx=work
 		TRACE_EXP+=("upper ${INUM[$ns]} $dev $linum veth${n#ipv?} $ctx ${ns%%-*}")
 	done
 }
 
-# The tracer must see "NETNS:DEV" $2... as a lower ($1 lower: freed once;
-# lower:PID: by PID) or as kept ($1 kept: neither uninitialised nor
-# freed), or see netns $2... dismantled ($1 netns).
+# It must see "NETNS:DEV" $2... as $1: lower (freed once), lower:PID (by PID),
+# kept (neither uninitialised nor freed); or netns $2... dismantled ($1 netns).
 expect()
 {
 	local what=$1 d
 
 	shift
 	for d in "$@"; do
-		if [ "$what" = netns ]; then
-			TRACE_EXP+=("netns ${INUM[$d]} ${d%%-*}")
-		else
-			TRACE_EXP+=("$what ${INUM[${d%%:*}]} ${d#*:}")
-		fi
+		# A netns NAME-PID as NAME-PID:NAME, for NAME in the messages
+		[ "$what" = netns ] && d=$d:${d%%-*}
+		TRACE_EXP+=("$what ${INUM[${d%%:*}]} ${d#*:}")
 	done
 }
 
-# Set LOW, PEER and UP to "NETNS:DEV" of the lowers of group $1, their
-# peers and their uppers.
+# LOW, PEER, UP: "NETNS:DEV" of group $1's lowers, their peers, their uppers
 group()
 {
-	local lns=${GROUP[$1]} i n
+	local lns=${GROUP[$1]} n
 
 	LOW=() PEER=() UP=()
-	for i in 0 2 4; do
-		n=$(($1 + i))
+	for n in "$1" $(($1 + 2)) $(($1 + 4)); do
 		LOW+=("${!lns}:veth$n")
 		PEER+=("${!lns}:veth$((n + 1))")
 		UP+=("${!lns}:ipvl${n}_1" "$NS2:ipvl${n}_2" "$NS3:ipvt${n}_3")
 	done
 }
 
-# setup_ns costs five processes a netns, 20 s for four on a debug kernel:
-# one batch creates the netns $1..., on NS_LIST for cleanup_all_ns, and
-# records their inode numbers.
-ns_create()
-{
-	local v ns n paths=()
-
-	for v in "$@"; do
-		printf -v "$v" '%s-%s' "${v,,}" "$$"
-		echo "netns add ${!v}"
-		NS_LIST+=("${!v}")
-		paths+=("/run/netns/${!v}")
-	done >"$TMP_DIR/netns"
-	ip -batch "$TMP_DIR/netns" || return
-	while read -r ns n; do
-		INUM[${ns##*/}]=$n
-	done < <(stat -L -c '%n %i' "${paths[@]}")
-}
-
 # The batches of netns $1 and $2 side by side; their errors in TMP_DIR/err
 batch_pair()
 {
-	local rc
-
 	ip -n "$1" -batch "$TMP_DIR/$1" 2>>"$TMP_DIR/err" &
-	ip -n "$2" -batch "$TMP_DIR/$2" 2>>"$TMP_DIR/err"
-	rc=$?
-	wait $! || rc=1
-	return "$rc"
+	ip -n "$2" -batch "$TMP_DIR/$2" 2>>"$TMP_DIR/err" ||
+		{ wait $!; return 1; }
+	wait $!
 }
 
 topo_create()
 {
-	local base lns i n k m d dev
+	local base lns i n m d v
 
-	if ! ns_create NS1 NS2 NS3 NS4; then
-		RET=$ksft_skip retmsg="cannot create netns"
-		return 1
-	fi
+	# setup_ns costs five processes a netns, 20 s for four on a debug
+	# kernel: one batch creates them, on NS_LIST for cleanup_all_ns.
+	for v in NS1 NS2 NS3 NS4; do
+		printf -v "$v" '%s-%s' "${v,,}" "$$"
+		echo "netns add ${!v}"
+		NS_LIST+=("${!v}")
+	done >"$TMP_DIR/netns"
+	ip -batch "$TMP_DIR/netns" ||
+		{ RET=$ksft_skip retmsg="cannot create netns"; return 1; }
+	while read -r d n; do
+		INUM[${d##*/}]=$n
+	done < <(stat -L -c '%n %i' "${NS_LIST[@]/#//run/netns/}")
 	for base in "${!GROUP[@]}"; do
 		lns=${GROUP[$base]}
 		for i in 0 1 2; do
@@ -332,19 +236,15 @@ topo_create()
 		done >>"$TMP_DIR/${!lns}"
 	done
 	# One batch a netns, the lowers' first: they add their own uppers'
-	# addresses too.
+	# addresses too. ipvl<N>_<K> has address 4 * N + K.
 	for base in "${!GROUP[@]}"; do
 		group "$base"
 		for d in "${UP[@]}"; do
-			dev=${d#*:}
-			n=${dev%_*}
-			n=${n#ipv?}
-			k=${dev#*_}
-			{
-				echo "addr add 192.0.2.$((4 * n + k))/24 dev $dev"
-				echo "addr add 2001:db8::$((4 * n + k))/64 dev $dev nodad"
-				echo "link set $dev up"
-			} >>"$TMP_DIR/${d%%:*}"
+			m=${d#*:ipv?}
+			n=$((4 * ${m%_*} + ${m#*_}))
+			printf '%s\n' "addr add 192.0.2.$n/24 dev ${d#*:}" \
+				"addr add 2001:db8::$n/64 dev ${d#*:} nodad" \
+				"link set ${d#*:} up" >>"$TMP_DIR/${d%%:*}"
 		done
 	done
 	if ! batch_pair "$NS1" "$NS4"; then
@@ -357,15 +257,6 @@ topo_create()
 	batch_pair "$NS2" "$NS3" && return 0
 	RET=$ksft_fail retmsg="cannot address the uppers: $(head -n 1 "$TMP_DIR/err")"
 	return 1
-}
-
-# The kernel log, followed all along by one process: a dmesg and a search
-# of its output for each case cost seconds on a debug kernel.
-kmsg_follow()
-{
-	dmesg -W >"$TMP_DIR/kmsg" &
-	KMSG_PID=$!
-	exec {KMSG_FD}<"$TMP_DIR/kmsg" {IDLE_FD}<>"$TMP_DIR/idle"
 }
 
 # slowwait without its date and sleep processes, 1.5 s a round on a debug
@@ -385,10 +276,7 @@ case_start()
 {
 	local taint
 
-	CASE=$1
-	RET=0
-	retmsg=
-	TRACE_EXP=()
+	CASE=$1 RET=0 retmsg='' TRACE_EXP=()
 	KMSG_MARK="ipvlan_netns_teardown: $CASE"
 	echo "$KMSG_MARK" >/dev/kmsg
 	# An oops left the locks it held taken, a teardown that did not
@@ -401,8 +289,7 @@ case_start()
 	return 1
 }
 
-# Check the kernel log since the last case ended for splats, and report
-# the case.
+# Report the case, failed by any splat in the kernel log since the last one.
 case_end()
 {
 	local line log=() msg
@@ -425,7 +312,7 @@ case_end()
 
 # Run "$@", the teardown, as DELETER, and wait for it to return: it does
 # once the lowers it deletes are freed, which their uppers may hold off.
-# If it does not, it may hold RTNL: the case ends there.
+# If it does not, it may hold RTNL: the case ends there, and fails.
 run_bounded()
 {
 	local fd line out='' rc=0
@@ -439,6 +326,7 @@ run_bounded()
 	if ((rc > 128)); then
 		STUCK="'$*' has not returned within ${WAIT_TIMEOUT}s"
 		check_err 1 "$STUCK"
+		case_end
 		return 1
 	fi
 	exec {fd}<&-
@@ -450,7 +338,7 @@ run_bounded()
 # missing), one "ip" per netns; true if none is printed.
 devs_in()
 {
-	local want=0 d ns re out=() pids=()
+	local want=0 d ns out=() pids=()
 	local -A links
 
 	[ "$1" = -m ] && want=1 && shift
@@ -467,8 +355,7 @@ devs_in()
 		read -r -d '' "links[$ns]" <"$TMP_DIR/links.$ns"
 	done
 	for d in "$@"; do
-		re=": ${d#*:}[@:]"
-		[[ "${links[${d%%:*}]}" =~ $re ]]
+		[[ "${links[${d%%:*}]}" =~ ": ${d#*:}"[@:] ]]
 		[ $? = "$want" ] && out+=("${d#*:} in ${d%%-*}")
 	done
 	echo "${out[*]}"
@@ -483,22 +370,13 @@ check_gone()
 	check_err $? "still present after ${WAIT_TIMEOUT}s: $left"
 }
 
-check_stay()
-{
-	local gone
-
-	gone=$(devs_in -m "$@")
-	check_err $? "went away: $gone"
-}
-
 del_lowers()
 {
 	case_start "ip link del of lowers: their uppers go, in every netns" ||
 		return
 	group 0
 	printf 'link del %s\n' "${LOW[@]#*:}" >"$TMP_DIR/del"
-	run_bounded ip -n "$NS1" -batch "$TMP_DIR/del" ||
-		{ case_end; return; }
+	run_bounded ip -n "$NS1" -batch "$TMP_DIR/del" || return
 	expect "lower:$DELETER" "${LOW[@]}"
 	expect_uppers "$NS1" "$DELETER" "${UP[@]}"
 	check_gone "${LOW[@]}" "${PEER[@]}" "${UP[@]}"
@@ -510,8 +388,7 @@ del_lowers_netns()
 {
 	case_start "ip netns del of the lowers' netns: their uppers go" || return
 	group 10
-	run_bounded ip netns del "$NS4" ||
-		{ case_end; return; }
+	run_bounded ip netns del "$NS4" || return
 	remove_ns_list "$NS4"
 	expect lower "${LOW[@]}"
 	expect netns "$NS4"
@@ -525,22 +402,20 @@ del_lowers_netns()
 # teardown (modprobe -r veth where only this test has veths) takes them all.
 del_upper_netns()
 {
-	local ns2=() i n
+	local ns2 gone i n
 
 	case_start "ip netns del of an upper's netns: lowers and other uppers stay" ||
 		return
 	group 20
-	for i in 1 4 7; do
-		ns2+=("${UP[i]}")
-		unset "UP[i]"
-	done
-	run_bounded ip netns del "$NS2" ||
-		{ case_end; return; }
+	ns2=("${UP[1]}" "${UP[4]}" "${UP[7]}")
+	unset "UP[1]" "UP[4]" "UP[7]"
+	run_bounded ip netns del "$NS2" || return
 	remove_ns_list "$NS2"
 	expect_uppers "" "" "${ns2[@]}"
 	expect kept "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	expect netns "$NS2"
-	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
+	gone=$(devs_in -m "${UP[@]}" "${LOW[@]}" "${PEER[@]}")
+	check_err $? "went away: $gone"
 	trace_verify
 	# A new upper sets the port's mode: give each the lower's.
 	for i in 0 1 2; do
@@ -558,21 +433,20 @@ del_upper_netns()
 	ip -n "$NS1" -batch "$TMP_DIR/move"
 	check_err $? "cannot move the lowers"
 	LOW=("${LOW[@]/#$NS1:/$NS3:}")
-	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
+	gone=$(devs_in -m "${UP[@]}" "${LOW[@]}" "${PEER[@]}")
+	check_err $? "went away: $gone"
 	expect kept "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	trace_verify
 	case_end
 
 	if veth_unloadable; then
 		case_start "modprobe -r veth, then: lowers and uppers go" || return
-		run_bounded modprobe -r veth ||
-			{ case_end; return; }
+		run_bounded modprobe -r veth || return
 	else
 		case_start "ip link del of the moved lowers, then: every upper goes" ||
 			return
 		printf 'link del %s\n' "${LOW[@]#*:}" >"$TMP_DIR/del"
-		run_bounded ip -n "$NS3" -batch "$TMP_DIR/del" ||
-			{ case_end; return; }
+		run_bounded ip -n "$NS3" -batch "$TMP_DIR/del" || return
 	fi
 	expect "lower:$DELETER" "${LOW[@]}"
 	expect_uppers "$NS3" "$DELETER" "${UP[@]}"
@@ -584,33 +458,18 @@ del_upper_netns()
 # Last, the netns the lowers left.
 del_all_netns()
 {
-	local ns=("${NS_LIST[@]}") d
+	local ns=("${NS_LIST[@]}")
 
 	case_start "ip netns del of the others: each is dismantled" || return
 	printf 'netns del %s\n' "${ns[@]}" >"$TMP_DIR/netns"
-	run_bounded ip -batch "$TMP_DIR/netns" ||
-		{ case_end; return; }
-	for d in "${ns[@]}"; do
-		remove_ns_list "$d"
-	done
+	run_bounded ip -batch "$TMP_DIR/netns" || return
+	NS_LIST=()
 	expect netns "${ns[@]}"
 	trace_verify
 	case_end
 }
 
-# One handler, not a defer each: a defer costs half a second on a debug
-# kernel. bpftrace detaches meanwhile.
-cleanup()
-{
-	[ -n "$BT_PID" ] && kill "$BT_PID" 2>/dev/null
-	[ -n "$KMSG_PID" ] && kill "$KMSG_PID"
-	[ -n "$TMP_DIR" ] && rm -rf "$TMP_DIR"
-	cleanup_all_ns
-	trace_stop
-}
-
-# Unloading veth deletes every veth of every netns: only if this test's
-# are the only ones.
+# Unloading veth deletes every veth of every netns: only if all are ours.
 veth_unloadable()
 {
 	local refcnt ns
@@ -623,9 +482,45 @@ veth_unloadable()
 	[ -z "$(ip -o link show type veth)" ]
 }
 
+# One handler, not a defer each (half a second on a debug kernel). bpftrace
+# detaches meanwhile, in a second or two: if not, say where it is stuck.
+cleanup()
+{
+	local i=0 state=
+
+	[ -n "$BT_PID" ] && kill "$BT_PID" 2>/dev/null
+	[ -n "$KMSG_PID" ] && kill "$KMSG_PID"
+	[ -n "$TMP_DIR" ] && rm -rf "$TMP_DIR"
+	cleanup_all_ns
+	[ -n "$BT_PID" ] || return 0
+	kill "$BT_PID" 2>/dev/null
+	while read -r _ _ state _ 2>/dev/null <"/proc/$BT_PID/stat" &&
+	      [ "$state" != Z ] && ((i++ < 100)); do
+		read -r -t 0.2 -u "$IDLE_FD"
+	done
+	if ((i > 100)); then
+		log_info "bpftrace did not end: $(<"/proc/$BT_PID/stack")"
+		kill -KILL "$BT_PID" "$BT_COPY" 2>/dev/null
+	fi
+	wait "$BT_PID" "$BT_COPY" 2>/dev/null
+}
+
 # bpftrace takes 10-30 s to attach on a debug kernel: it starts first, and
-# lib.sh loads while it does.
-trace_start
+# lib.sh loads meanwhile. A coprocess can be waited for, unlike a process
+# substitution; it loads ipvlan first, for bpftrace to find its probes.
+# With BTF, bpftrace needs no kernel headers: keep it from parsing them.
+if ! command -v bpftrace >/dev/null; then
+	BT_SKIP="bpftrace not installed"
+else
+	[ -r /sys/kernel/btf/vmlinux ] && export BPFTRACE_KERNEL_SOURCE=
+	coproc BPFTRACE {
+		modprobe -q ipvlan
+		exec bpftrace -B line -e "$BT_PROG" </dev/null 2>&1
+	}
+	BT_PID=$BPFTRACE_PID
+	exec {BT_FD}<&"${BPFTRACE[0]}"
+	grep -qw rtnl_net_work_func /proc/kallsyms && PER_NETNS=yes
+fi
 # shellcheck source=tools/testing/selftests/net/lib.sh
 source "$(dirname "$0")"/../lib.sh
 trap cleanup EXIT
@@ -636,7 +531,11 @@ fi
 
 TMP_DIR=$(mktemp -d) || exit "$ksft_fail"
 mkfifo "$TMP_DIR/kmsg" "$TMP_DIR/idle" || exit "$ksft_fail"
-kmsg_follow
+# The kernel log, followed all along by one process: a dmesg and a search
+# of its output for each case cost seconds on a debug kernel.
+dmesg -W >"$TMP_DIR/kmsg" &
+KMSG_PID=$!
+exec {KMSG_FD}<"$TMP_DIR/kmsg" {IDLE_FD}<>"$TMP_DIR/idle"
 if ! topo_create; then
 	log_test "ipvlan and ipvtap uppers of veth lowers in three netns"
 	exit "$EXIT_STATUS"
@@ -646,8 +545,6 @@ fi
 for t in ${TESTS:-$ALL_TESTS}; do
 	"$t"
 done
-
-if [ -n "$BT_SKIP" ]; then
-	RET=$ksft_skip retmsg=$BT_SKIP log_test "traced order, exactly-once and context"
-fi
+[ -n "$BT_SKIP" ] && RET=$ksft_skip retmsg=$BT_SKIP \
+	log_test "traced order, exactly-once and context"
 exit "$EXIT_STATUS"

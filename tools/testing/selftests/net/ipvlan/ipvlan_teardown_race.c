@@ -1,24 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Teardowns that run at once: competing for the same ipvlan and ipvtap
- * uppers, and in the per-netns works of two netns, which must not wait
- * for each other (the last test).
- *
- * When a lower is unregistered, its NETDEV_UNREGISTER marks each upper
+ * Teardowns that run at once. A lower's NETDEV_UNREGISTER marks each upper
  * "dying" and, with CONFIG_DEBUG_NET_SMALL_RTNL, queues those of other
- * netns for their netns' work. Until that work runs, RTM_DELLINK or the
- * dismantle of its netns may still reach the upper: ->dellink() must then
- * leave it alone, or it is unlinked and queued twice.
+ * netns for their netns' work. Until that runs, RTM_DELLINK or the
+ * dismantle of its netns may still reach the upper: ->dellink() must leave
+ * it alone, or it is unlinked and queued twice.
  *
  * Each iteration builds veth10 in ns0 with an upper in each of ns0 to ns4
- * (ipvlan and ipvtap in turn, taps open), then releases actors at once,
- * each a process on a CPU in turn: RTM_DELLINK of the lower (or the
- * dismantle of ns0), RTM_DELLINK of uppers as soon as the lower is reported
- * down or after a random delay, the dismantle of ns4, and RTM_NEWLINK of
- * new uppers. Each request must get an answer a user may expect and every
- * device must be freed, every netns dismantled, within a bound. BPF counts
- * the ->dellink() calls on dying uppers: how often the window was hit.
- * Each iteration ends with a look at the kernel log for splats.
+ * (ipvlan and ipvtap in turn, taps open) and releases actors at once, each
+ * a process on a CPU in turn: RTM_DELLINK of the lower or the dismantle of
+ * ns0, RTM_DELLINK of uppers when the lower is reported down or after a
+ * random delay, the dismantle of ns4, RTM_NEWLINK of new uppers. Every
+ * answer must be one a user may expect, every device freed and netns
+ * dismantled in a bound, and the kernel log free of splats. BPF counts
+ * ->dellink() on dying uppers: how often the window was hit. The last test
+ * checks that the per-netns works of two netns do not wait for each other.
  */
 #define _GNU_SOURCE
 #include <errno.h>
