@@ -370,6 +370,14 @@ check_gone()
 	check_err $? "still present after ${WAIT_TIMEOUT}s: $left"
 }
 
+check_stay()
+{
+	local gone
+
+	gone=$(devs_in -m "$@")
+	check_err $? "went away: $gone"
+}
+
 del_lowers()
 {
 	case_start "ip link del of lowers: their uppers go, in every netns" ||
@@ -402,7 +410,7 @@ del_lowers_netns()
 # teardown (modprobe -r veth where only this test has veths) takes them all.
 del_upper_netns()
 {
-	local ns2 gone i n
+	local ns2 i n
 
 	case_start "ip netns del of an upper's netns: lowers and other uppers stay" ||
 		return
@@ -414,8 +422,7 @@ del_upper_netns()
 	expect_uppers "" "" "${ns2[@]}"
 	expect kept "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	expect netns "$NS2"
-	gone=$(devs_in -m "${UP[@]}" "${LOW[@]}" "${PEER[@]}")
-	check_err $? "went away: $gone"
+	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	trace_verify
 	# A new upper sets the port's mode: give each the lower's.
 	for i in 0 1 2; do
@@ -433,8 +440,7 @@ del_upper_netns()
 	ip -n "$NS1" -batch "$TMP_DIR/move"
 	check_err $? "cannot move the lowers"
 	LOW=("${LOW[@]/#$NS1:/$NS3:}")
-	gone=$(devs_in -m "${UP[@]}" "${LOW[@]}" "${PEER[@]}")
-	check_err $? "went away: $gone"
+	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	expect kept "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	trace_verify
 	case_end
@@ -493,7 +499,6 @@ cleanup()
 	[ -n "$TMP_DIR" ] && rm -rf "$TMP_DIR"
 	cleanup_all_ns
 	[ -n "$BT_PID" ] || return 0
-	kill "$BT_PID" 2>/dev/null
 	while read -r _ _ state _ 2>/dev/null <"/proc/$BT_PID/stat" &&
 	      [ "$state" != Z ] && ((i++ < 100)); do
 		read -r -t 0.2 -u "$IDLE_FD"
