@@ -4,8 +4,10 @@
 #
 # A lower's ipvlan and ipvtap uppers go with it, also those in other netns.
 # Since "ipvlan: Support per-netns netdev unregistration", with
-# CONFIG_DEBUG_NET_SMALL_RTNL, per-netns work unregisters those, and the
-# lower is freed once they release it. One topology serves every test:
+# CONFIG_DEBUG_NET_SMALL_RTNL, those are queued to their netns, which
+# unregisters them (unregister_netdevice_many_net(): in its per-netns work,
+# or whoever releases its RTNL first), and the lower is freed once they
+# release it. One topology serves every test:
 #
 #   NS1: veth0,  veth2,  veth4:  ipvl0_1 in NS1,  ipvl0_2 in NS2, ipvt0_3 in NS3
 #   NS4: veth10, veth12, veth14: ipvl10_1 in NS4, ipvl10_2 ...,   ipvt10_3 ...
@@ -15,15 +17,15 @@
 # group's ports are in mode l2, l3, l3s.) A test tears down a group one way
 # and checks what a user sees: the command returns, what must go goes, the
 # rest stays. All along, bpftrace probes ipvlan_uninit and free_netdev (the
-# patch's "Tested:"): an upper that goes is uninitialised and freed once,
-# before its lower; in per-netns work if not in its lower's netns, else by
-# the lower's deleter. A deleted netns is dismantled (its lo freed); no
+# patch's "Tested:"): what goes is freed once, an upper uninitialised once
+# before its lower is freed, by its netns' queue if not in its lower's
+# netns; what stays is neither. A deleted netns is dismantled (its lo freed); no
 # kernel splat shows up.
 
 ALL_TESTS="del_lowers del_lowers_netns del_upper_netns del_all_netns"
 
 # Lower groups: the netns of their lowers
-declare -A GROUP=([0]=NS1 [10]=NS4 [20]=NS1) INUM
+declare -A GROUP=([0]=NS1 [10]=NS4 [20]=NS1)
 MODES=(l2 l3 l3s)
 # WARN, BUG (KASAN's too), lockdep, RCU stalls, leaked references
 SPLAT_RE='WARNING:|BUG:|Oops|general protection|UBSAN:|list_(add|del) corruption'
@@ -31,158 +33,117 @@ SPLAT_RE+='|refcount_t:|ref_tracker:|detected stall|blocked for more than'
 SPLAT_RE+='|unregister_netdevice: waiting for'
 
 # shellcheck disable=SC2016 # bpftrace's variables
-BT_PROG='BEGIN { printf("READY\n"); }
+BT_PROG='BEGIN { @net[0] = 0; delete(@net[0]); printf("READY\n"); }
 kprobe:ipvlan_uninit
 {
 	$dev = (struct net_device *)arg0;
-	printf("EVENT %llu %s %d %s %u%s\n", nsecs, probe, pid, $dev->name,
-	       $dev->nd_net.net->ns.inum, kstack());
+	printf("EVENT %llu uninit %s %u %u\n", nsecs, $dev->name,
+	       $dev->nd_net.net->ns.inum, @net[tid]);
 }
 kprobe:free_netdev
 {
-	$dev = (struct net_device *)arg0;
-	printf("EVENT %llu %s %d %s %u\n", nsecs, probe, pid, $dev->name,
-	       $dev->nd_net.net->ns.inum);
+	printf("EVENT %llu free %s\n", nsecs, ((struct net_device *)arg0)->name);
 }'
+# @net: the netns whose queue unregister_netdevice_many_net() unregisters
+# shellcheck disable=SC2016 # bpftrace's variables
+BT_PERNET='
+kprobe:unregister_netdevice_many_net
+{
+	@net[tid] = ((struct net *)arg0)->ns.inum;
+}
+kretprobe:unregister_netdevice_many_net { delete(@net[tid]); }'
 
-# What the tracer must have seen since line $from of its output, one a line:
-#   upper INUM DEV LINUM LOWER CTX NS  uninitialised and freed once, before
-#                                      LOWER is freed (LINUM -: not freed),
-#                                      CTX: work, pid:PID or sync (neither)
-#   lower INUM DEV                     freed once (lower:PID: by PID)
-#   kept INUM DEV                      neither uninitialised nor freed
-#   netns INUM NS                      dismantled: its lo freed
+# The tracer's events since line $from of its output, as "uninit DEV CTX"
+# (CTX: pernet if unregistered from its own netns' queue, else direct) and
+# "free DEV", must be those expected, each as many times. An upper ipv?N_K
+# or newN must be uninitialised before its lower vethN is freed.
 # shellcheck disable=SC2016 # awk's variables
 TRACE_AWK='
-function event(k) {
-	k = p " " ino " " dev
-	if (p != "" && !n[k]++) { ts[k] = t; work[k] = w; pid[k] = pd }
-	p = ""
+FILENAME == ARGV[1] { want[$0]++; next }
+FNR <= from || !/^EVENT / || $4 !~ /^(veth|ipv.|new)[0-9_]+$|^lo$/ { next }
+{
+	k = $3 " " $4 ($3 == "uninit" ? " " ($5 == $6 ? "pernet" : "direct") : "")
+	got[k]++
+	if (!(($3 $4) in ts))
+		ts[$3 $4] = $2
 }
-function err(s) { print s; nerr++ }
-FNR == NR { x[++nx] = $0; next }
-FNR <= from { next }
-/^EVENT / {
-	event()
-	t = $2; p = $3; pd = $4; dev = $5; ino = $6; w = 0
-	sub(/^kprobe:/, "", p)
-	next
-}
-/rtnl_net_work_func\+/ { w = 1 }
 END {
-	event()
-	for (i = 1; i <= nx; i++) {
-		split(x[i], e, " ")
-		d = e[2] " " (e[1] == "netns" ? "lo" : e[3])
-		u = "ipvlan_uninit " d
-		f = "free_netdev " d
-		if (e[1] == "netns" && !n[f])
-			err(e[3] " not dismantled: its lo was not freed")
-		if (e[1] == "kept" && n[u] + n[f])
-			err(e[3] " went away: " n[u] + 0 " ipvlan_uninit, " n[f] + 0 " free_netdev")
-		if (e[1] ~ /^lower/ && n[f] != 1)
-			err(e[3] ": " n[f] + 0 " free_netdev calls" \
-			    (n[f] ? "" : ": still referenced"))
-		if (e[1] ~ /^lower:/ && n[f] && "lower:" pid[f] != e[1])
-			err(e[3] " freed by pid " pid[f] ", not by the deleting " \
-			    substr(e[1], 7))
-		if (e[1] != "upper")
+	for (k in want)
+		if (got[k] < want[k])
+			miss = miss ", " k
+	for (k in got)
+		if (got[k] > want[k])
+			extra = extra ", " k
+	if (miss)
+		out = "; missing: " substr(miss, 3)
+	if (extra)
+		out = out "; extra: " substr(extra, 3)
+	for (k in ts) {
+		l = k
+		if (!sub(/^uninit(ipv.|new)/, "freeveth", l))
 			continue
-		where = e[3] " in " e[7]
-		if (n[u] != 1 || n[f] != 1)
-			err(where ": " n[u] + 0 " ipvlan_uninit, " n[f] + 0 " free_netdev calls")
-		l = "free_netdev " e[4] " " e[5]
-		if ((u in ts) && (l in ts) && ts[l] < ts[u])
-			err(e[5] " freed before " where " was uninitialised")
-		if (!(u in ts))
-			continue
-		if (e[6] == "work" && !work[u])
-			err(where " uninitialised outside per-netns work")
-		if (e[6] != "work" && work[u])
-			err(where " uninitialised in per-netns work")
-		if (e[6] ~ /^pid:/ && "pid:" pid[u] != e[6])
-			err(where " uninitialised by pid " pid[u] ", not by the deleting " e[6])
+		sub(/_.*/, "", l)
+		if ((l in ts) && ts[l] < ts[k])
+			out = out "; " substr(l, 5) " freed before " substr(k, 7) \
+			      " was uninitialised"
 	}
-	exit (nerr > 0)
+	print substr(out, 3)
+	exit (out != "")
 }'
 
-BT_OUT='' BT_FD='' BT_PID='' BT_COPY='' BT_SKIP='' PER_NETNS=''
-TMP_DIR='' DELETER='' STUCK='' CASE='' KMSG_MARK='' KMSG_FD='' KMSG_PID=''
-IDLE_FD='' TRACE_FROM=0 TRACE_EXP=() LOW=() PEER=() UP=()
+BT_PID='' BT_SKIP='' PER_NETNS=''
+TMP_DIR='' STUCK='' CASE='' KMSG_MARK='' KMSG_FD='' KMSG_PID=''
+IDLE_FD='' TRACE_FROM=0 LOW=() PEER=() UP=()
 
-# Wait until bpftrace has attached, without polling: it compiles for about
-# 10 s on a debug kernel, while the netns and the topology are built.
+# Wait until bpftrace has attached: it compiles for 10-30 s on a debug
+# kernel, while the netns and the topology are built.
 trace_ready()
 {
-	local line=
+	local i=0
 
-	if [ -n "$BT_FD" ]; then
-		BT_OUT=$TMP_DIR/bpftrace
-		while read -r -t 120 -u "$BT_FD" line; do
-			echo "$line" >>"$BT_OUT"
-			[ "$line" = READY ] && break
-		done
-		cat <&"$BT_FD" >>"$BT_OUT" &
-		BT_COPY=$!
-		exec {BT_FD}<&-
-		BT_FD=
-		mapfile -t <"$BT_OUT"
-		if [ "$line" != READY ]; then
-			BT_SKIP="bpftrace did not attach: ${MAPFILE[-1]}"
-		elif [[ "${MAPFILE[*]}" == *WARNING* ]]; then
-			BT_SKIP="bpftrace did not attach every probe"
-		elif [ "$PER_NETNS" = yes ]; then
-			log_info "checking the per-netns work path (rtnl_net_work_func)"
-		else
-			log_info "checking the synchronous path (no rtnl_net_work_func)"
+	[ -n "$BT_SKIP" ] && return
+	until mapfile -t 2>/dev/null <"$BT_OUT" && [[ "${MAPFILE[*]}" == *READY* ]]; do
+		if ((i++ > 600)) || ! kill -0 "$BT_PID" 2>/dev/null; then
+			BT_SKIP="bpftrace did not attach: ${MAPFILE[*]: -1}"
+			return
 		fi
+		read -r -t 0.2 -u "$IDLE_FD"
+	done
+	if ((!TRACE_FROM)) && [[ "${MAPFILE[*]}" == *WARNING* ]]; then
+		BT_SKIP="bpftrace did not attach every probe"
+	elif ((!TRACE_FROM)) && [ -n "$PER_NETNS" ]; then
+		log_info "checking the per-netns path (unregister_netdevice_many_net)"
+	elif ((!TRACE_FROM)); then
+		log_info "checking the direct path (no unregister_netdevice_many_net)"
 	fi
-	[ -n "$BT_SKIP" ] ||
-		{ mapfile -t <"$BT_OUT" && TRACE_FROM=${#MAPFILE[@]}; }
+	TRACE_FROM=${#MAPFILE[@]}
 }
 
-# Check TRACE_EXP, waiting for what is not freed yet.
+# Check what the tracer saw against TMP_DIR/expected, waiting for what is
+# not freed yet.
 trace_verify()
 {
 	local errs
 
 	[ -n "$BT_SKIP" ] && return
-	printf '%s\n' "${TRACE_EXP[@]}" >"$TMP_DIR/expected"
 	errs=$(poll awk -v from="$TRACE_FROM" "$TRACE_AWK" \
 		"$TMP_DIR/expected" "$BT_OUT")
-	check_err $? "${errs//$'\n'/; }"
+	check_err $? "$errs"
 }
 
-# The tracer must see the uppers "NETNS:DEV" $3... go, their lower in netns
-# $1 (none: it stays) deleted by pid $2 (none: by a kernel worker).
-expect_uppers()
+# The tracer must see "NETNS:DEV" $2... go, once each: an upper from its
+# netns' queue if not in netns $1, its lower's (none: a dismantled netns'
+# devices all are), else directly.
+expect_gone()
 {
-	local lns=$1 del=${2:+pid:$2} d ns dev n ctx linum=-
+	local d ctx
 
-	shift 2
-	[ -n "$lns" ] && linum=${INUM[$lns]}
-	for d in "$@"; do
-		ns=${d%%:*} dev=${d#*:}
-		n=${dev%_*}
-		ctx=${del:-sync}
-		[ "$PER_NETNS" = yes ] && [ -n "$lns" ] && [ "$ns" != "$lns" ] &&
-			ctx=work
-		TRACE_EXP+=("upper ${INUM[$ns]} $dev $linum veth${n#ipv?} $ctx ${ns%%-*}")
-	done
-}
-
-# It must see "NETNS:DEV" $2... as $1: lower (freed once), lower:PID (by PID),
-# kept (neither uninitialised nor freed); or netns $2... dismantled ($1 netns).
-expect()
-{
-	local what=$1 d
-
-	shift
-	for d in "$@"; do
-		# A netns NAME-PID as NAME-PID:NAME, for NAME in the messages
-		[ "$what" = netns ] && d=$d:${d%%-*}
-		TRACE_EXP+=("$what ${INUM[${d%%:*}]} ${d#*:}")
-	done
+	for d in "${@:2}"; do
+		ctx=direct
+		[ -n "$PER_NETNS" ] && [ "${d%%:*}" != "$1" ] && ctx=pernet
+		[[ "$d" == *:ipv* || "$d" == *:new* ]] && echo "uninit ${d#*:} $ctx"
+		echo "free ${d#*:}"
+	done >>"$TMP_DIR/expected"
 }
 
 # LOW, PEER, UP: "NETNS:DEV" of group $1's lowers, their peers, their uppers
@@ -220,9 +181,6 @@ topo_create()
 	done >"$TMP_DIR/netns"
 	ip -batch "$TMP_DIR/netns" ||
 		{ RET=$ksft_skip retmsg="cannot create netns"; return 1; }
-	while read -r d n; do
-		INUM[${d##*/}]=$n
-	done < <(stat -L -c '%n %i' "${NS_LIST[@]/#//run/netns/}")
 	for base in "${!GROUP[@]}"; do
 		lns=${GROUP[$base]}
 		for i in 0 1 2; do
@@ -247,15 +205,11 @@ topo_create()
 				"link set ${d#*:} up" >>"$TMP_DIR/${d%%:*}"
 		done
 	done
-	if ! batch_pair "$NS1" "$NS4"; then
-		RET=$ksft_fail
-		grep -q 'Unknown device type\|Garbage instead' "$TMP_DIR/err" &&
-			RET=$ksft_skip
-		retmsg="cannot build the topology: $(head -n 1 "$TMP_DIR/err")"
-		return 1
-	fi
-	batch_pair "$NS2" "$NS3" && return 0
-	RET=$ksft_fail retmsg="cannot address the uppers: $(head -n 1 "$TMP_DIR/err")"
+	batch_pair "$NS1" "$NS4" && batch_pair "$NS2" "$NS3" && return 0
+	RET=$ksft_fail
+	grep -q 'Unknown device type\|Garbage instead' "$TMP_DIR/err" &&
+		RET=$ksft_skip
+	retmsg="cannot build the topology: $(head -n 1 "$TMP_DIR/err")"
 	return 1
 }
 
@@ -276,7 +230,8 @@ case_start()
 {
 	local taint
 
-	CASE=$1 RET=0 retmsg='' TRACE_EXP=()
+	CASE=$1 RET=0 retmsg=''
+	: >"$TMP_DIR/expected"
 	KMSG_MARK="ipvlan_netns_teardown: $CASE"
 	echo "$KMSG_MARK" >/dev/kmsg
 	# An oops left the locks it held taken, a teardown that did not
@@ -310,16 +265,16 @@ case_end()
 	log_test "$CASE"
 }
 
-# Run "$@", the teardown, as DELETER, and wait for it to return: it does
+# Run "$@", the teardown, and wait for it to return: it does
 # once the lowers it deletes are freed, which their uppers may hold off.
 # If it does not, it may hold RTNL: the case ends there, and fails.
 run_bounded()
 {
-	local fd line out='' rc=0
+	local fd line pid out='' rc=0
 
 	trace_ready
 	exec {fd}< <(exec "$@" </dev/null 2>&1)
-	DELETER=$!
+	pid=$!
 	while read -r -t "$WAIT_TIMEOUT" -u "$fd" line || { rc=$?; false; }; do
 		out+="$line "
 	done
@@ -330,7 +285,7 @@ run_bounded()
 		return 1
 	fi
 	exec {fd}<&-
-	wait "$DELETER"
+	wait "$pid"
 	check_err $? "'$*' failed: $out"
 }
 
@@ -385,8 +340,7 @@ del_lowers()
 	group 0
 	printf 'link del %s\n' "${LOW[@]#*:}" >"$TMP_DIR/del"
 	run_bounded ip -n "$NS1" -batch "$TMP_DIR/del" || return
-	expect "lower:$DELETER" "${LOW[@]}"
-	expect_uppers "$NS1" "$DELETER" "${UP[@]}"
+	expect_gone "$NS1" "${LOW[@]}" "${PEER[@]}" "${UP[@]}"
 	check_gone "${LOW[@]}" "${PEER[@]}" "${UP[@]}"
 	trace_verify
 	case_end
@@ -398,16 +352,13 @@ del_lowers_netns()
 	group 10
 	run_bounded ip netns del "$NS4" || return
 	remove_ns_list "$NS4"
-	expect lower "${LOW[@]}"
-	expect netns "$NS4"
-	expect_uppers "$NS4" "" "${UP[@]}"
+	expect_gone "" "$NS4:lo" "${LOW[@]}" "${PEER[@]}" "${UP[@]}"
 	check_gone "${UP[@]}"
 	trace_verify
 	case_end
 }
 
-# NS2 goes; the lowers take new uppers and move to NS3; their last
-# teardown (modprobe -r veth where only this test has veths) takes them all.
+# NS2 goes; the lowers take new uppers, move to NS3 and go there.
 del_upper_netns()
 {
 	local ns2 i n
@@ -419,9 +370,7 @@ del_upper_netns()
 	unset "UP[1]" "UP[4]" "UP[7]"
 	run_bounded ip netns del "$NS2" || return
 	remove_ns_list "$NS2"
-	expect_uppers "" "" "${ns2[@]}"
-	expect kept "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
-	expect netns "$NS2"
+	expect_gone "" "$NS2:lo" "${ns2[@]}"
 	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	trace_verify
 	# A new upper sets the port's mode: give each the lower's.
@@ -441,21 +390,13 @@ del_upper_netns()
 	check_err $? "cannot move the lowers"
 	LOW=("${LOW[@]/#$NS1:/$NS3:}")
 	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
-	expect kept "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	trace_verify
 	case_end
 
-	if veth_unloadable; then
-		case_start "modprobe -r veth, then: lowers and uppers go" || return
-		run_bounded modprobe -r veth || return
-	else
-		case_start "ip link del of the moved lowers, then: every upper goes" ||
-			return
-		printf 'link del %s\n' "${LOW[@]#*:}" >"$TMP_DIR/del"
-		run_bounded ip -n "$NS3" -batch "$TMP_DIR/del" || return
-	fi
-	expect "lower:$DELETER" "${LOW[@]}"
-	expect_uppers "$NS3" "$DELETER" "${UP[@]}"
+	case_start "ip link del of the moved lowers: every upper goes" || return
+	printf 'link del %s\n' "${LOW[@]#*:}" >"$TMP_DIR/del"
+	run_bounded ip -n "$NS3" -batch "$TMP_DIR/del" || return
+	expect_gone "$NS3" "${LOW[@]}" "${PEER[@]}" "${UP[@]}"
 	check_gone "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	trace_verify
 	case_end
@@ -470,22 +411,9 @@ del_all_netns()
 	printf 'netns del %s\n' "${ns[@]}" >"$TMP_DIR/netns"
 	run_bounded ip -batch "$TMP_DIR/netns" || return
 	NS_LIST=()
-	expect netns "${ns[@]}"
+	expect_gone "" "${ns[@]/%/:lo}"
 	trace_verify
 	case_end
-}
-
-# Unloading veth deletes every veth of every netns: only if all are ours.
-veth_unloadable()
-{
-	local refcnt ns
-
-	read -r refcnt 2>/dev/null </sys/module/veth/refcnt || return 1
-	[ "$refcnt" = 0 ] || return 1
-	for ns in /run/netns/*; do
-		[[ " ${NS_LIST[*]} " == *" ${ns##*/} "* ]] || return 1
-	done
-	[ -z "$(ip -o link show type veth)" ]
 }
 
 # One handler, not a defer each (half a second on a debug kernel). bpftrace
@@ -505,26 +433,27 @@ cleanup()
 	done
 	if ((i > 100)); then
 		log_info "bpftrace did not end: $(<"/proc/$BT_PID/stack")"
-		kill -KILL "$BT_PID" "$BT_COPY" 2>/dev/null
+		kill -KILL "$BT_PID" 2>/dev/null
 	fi
-	wait "$BT_PID" "$BT_COPY" 2>/dev/null
+	wait "$BT_PID" 2>/dev/null
 }
 
 # bpftrace takes 10-30 s to attach on a debug kernel: it starts first, and
-# lib.sh loads meanwhile. A coprocess can be waited for, unlike a process
-# substitution; it loads ipvlan first, for bpftrace to find its probes.
-# With BTF, bpftrace needs no kernel headers: keep it from parsing them.
+# lib.sh loads meanwhile. It loads ipvlan first, to find its probes. With
+# BTF, bpftrace needs no kernel headers: keep it from parsing them.
+TMP_DIR=$(mktemp -d) || exit 1
+BT_OUT=$TMP_DIR/bpftrace
+grep -qw unregister_netdevice_many_net /proc/kallsyms && PER_NETNS=yes
 if ! command -v bpftrace >/dev/null; then
 	BT_SKIP="bpftrace not installed"
 else
 	[ -r /sys/kernel/btf/vmlinux ] && export BPFTRACE_KERNEL_SOURCE=
-	coproc BPFTRACE {
+	{
 		modprobe -q ipvlan
-		exec bpftrace -B line -e "$BT_PROG" </dev/null 2>&1
-	}
-	BT_PID=$BPFTRACE_PID
-	exec {BT_FD}<&"${BPFTRACE[0]}"
-	grep -qw rtnl_net_work_func /proc/kallsyms && PER_NETNS=yes
+		exec bpftrace -B line -e "$BT_PROG${PER_NETNS:+$BT_PERNET}" \
+			</dev/null >"$BT_OUT" 2>&1
+	} &
+	BT_PID=$!
 fi
 # shellcheck source=tools/testing/selftests/net/lib.sh
 source "$(dirname "$0")"/../lib.sh
@@ -534,7 +463,6 @@ if [ "$EUID" -ne 0 ]; then
 	exit "$ksft_skip"
 fi
 
-TMP_DIR=$(mktemp -d) || exit "$ksft_fail"
 mkfifo "$TMP_DIR/kmsg" "$TMP_DIR/idle" || exit "$ksft_fail"
 # The kernel log, followed all along by one process: a dmesg and a search
 # of its output for each case cost seconds on a debug kernel.
