@@ -2,27 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck disable=SC2317 # the tests run from ALL_TESTS
 #
-# A lower's ipvlan and ipvtap uppers go with it, also those in other netns.
-# Since "ipvlan: Support per-netns netdev unregistration", with
-# CONFIG_DEBUG_NET_SMALL_RTNL, those are queued to their netns, which
-# unregisters them (unregister_netdevice_many_net(): in its per-netns work,
-# or whoever releases its RTNL first), and the lower is freed once they
-# release it. One topology serves every test:
+# A lower's ipvlan and ipvtap uppers go with it, also those in other netns,
+# which CONFIG_DEBUG_NET_SMALL_RTNL queues to their own netns. One topology
+# serves every test:
 #
 #   NS1: veth0,  veth2,  veth4:  ipvl0_1 in NS1,  ipvl0_2 in NS2, ipvt0_3 in NS3
 #   NS4: veth10, veth12, veth14: ipvl10_1 in NS4, ipvl10_2 ...,   ipvt10_3 ...
 #   NS1: veth20, veth22, veth24: ipvl20_1 in NS1, ipvl20_2 ...,   ipvt20_3 ...
 #
-# (ipvl: ipvlan, ipvt: ipvtap, addressed; vethN's peer is veth<N+1>; a
-# group's ports are in mode l2, l3, l3s.) A test tears down a group one way
-# and checks what a user sees: the command returns, what must go goes, the
-# rest stays. All along, bpftrace probes ipvlan_uninit and free_netdev (the
-# patch's "Tested:"): what goes is freed once, an upper uninitialised once
-# before its lower is freed, by its netns' queue if not in its lower's
-# netns; what stays is neither. A deleted netns is dismantled (its lo freed); no
-# kernel splat shows up.
+# (ipvl: ipvlan, ipvt: ipvtap, with addresses that ipvlan hashes and must
+# unhash; vethN's peer is veth<N+1>; a group's ports: mode l2, l3, l3s.) A
+# test tears down a group one way, checks what a user sees and, with
+# bpftrace on the probes of the patch's "Tested:", what the kernel did.
 
-ALL_TESTS="del_lowers del_lowers_netns del_upper_netns del_all_netns"
+# In this order: each takes the topology the last one left.
+ALL_TESTS="del_lowers del_lowers_netns del_upper_netns move_lowers
+	del_moved_lowers del_all_netns"
 
 # Lower groups: the netns of their lowers
 declare -A GROUP=([0]=NS1 [10]=NS4 [20]=NS1)
@@ -33,18 +28,16 @@ SPLAT_RE+='|refcount_t:|ref_tracker:|detected stall|blocked for more than'
 SPLAT_RE+='|unregister_netdevice: waiting for'
 
 # shellcheck disable=SC2016 # bpftrace's variables
+# @net[tid]: the netns whose queue unregister_netdevice_many_net() is
+# unregistering, where the kernel has one (BT_PERNET); BEGIN declares it.
 BT_PROG='BEGIN { @net[0] = 0; delete(@net[0]); printf("READY\n"); }
-kprobe:ipvlan_uninit
-{
-	$dev = (struct net_device *)arg0;
-	printf("EVENT %llu uninit %s %u %u\n", nsecs, $dev->name,
-	       $dev->nd_net.net->ns.inum, @net[tid]);
-}
+kprobe:ipvlan_uninit,
 kprobe:free_netdev
 {
-	printf("EVENT %llu free %s\n", nsecs, ((struct net_device *)arg0)->name);
+	$dev = (struct net_device *)arg0;
+	printf("EVENT %llu %s %s %u %u\n", nsecs, probe, $dev->name,
+	       $dev->nd_net.net->ns.inum, @net[tid]);
 }'
-# @net: the netns whose queue unregister_netdevice_many_net() unregisters
 # shellcheck disable=SC2016 # bpftrace's variables
 BT_PERNET='
 kprobe:unregister_netdevice_many_net
@@ -53,15 +46,18 @@ kprobe:unregister_netdevice_many_net
 }
 kretprobe:unregister_netdevice_many_net { delete(@net[tid]); }'
 
-# The tracer's events since line $from of its output, as "uninit DEV CTX"
-# (CTX: pernet if unregistered from its own netns' queue, else direct) and
-# "free DEV", must be those expected, each as many times. An upper ipv?N_K
-# or newN must be uninitialised before its lower vethN is freed.
+# The tracer's events in the netns "$nets" since line $from of its output,
+# as "uninit DEV CTX" (CTX: pernet if unregistered from its own netns'
+# queue, else direct) and "free DEV", must be those expected, each as many
+# times. An upper ipv?N_K or newN must be uninitialised before its lower
+# vethN is freed.
 # shellcheck disable=SC2016 # awk's variables
 TRACE_AWK='
 FILENAME == ARGV[1] { want[$0]++; next }
-FNR <= from || !/^EVENT / || $4 !~ /^(veth|ipv.|new)[0-9_]+$|^lo$/ { next }
+FNR <= from || !/^EVENT / || index(" " nets " ", " " $5 " ") == 0 { next }
 {
+	sub(/^kprobe:(ipvlan_)?/, "", $3)
+	sub(/_netdev$/, "", $3)
 	k = $3 " " $4 ($3 == "uninit" ? " " ($5 == $6 ? "pernet" : "direct") : "")
 	got[k]++
 	if (!(($3 $4) in ts))
@@ -93,7 +89,7 @@ END {
 
 BT_PID='' BT_SKIP='' PER_NETNS=''
 TMP_DIR='' STUCK='' CASE='' KMSG_MARK='' KMSG_FD='' KMSG_PID=''
-IDLE_FD='' TRACE_FROM=0 LOW=() PEER=() UP=()
+IDLE_FD='' NETS='' TRACE_FROM=0 LOW=() PEER=() UP=()
 
 # Wait until bpftrace has attached: it compiles for 10-30 s on a debug
 # kernel, while the netns and the topology are built.
@@ -126,7 +122,7 @@ trace_verify()
 	local errs
 
 	[ -n "$BT_SKIP" ] && return
-	errs=$(poll awk -v from="$TRACE_FROM" "$TRACE_AWK" \
+	errs=$(poll awk -v from="$TRACE_FROM" -v nets="$NETS" "$TRACE_AWK" \
 		"$TMP_DIR/expected" "$BT_OUT")
 	check_err $? "$errs"
 }
@@ -181,6 +177,8 @@ topo_create()
 	done >"$TMP_DIR/netns"
 	ip -batch "$TMP_DIR/netns" ||
 		{ RET=$ksft_skip retmsg="cannot create netns"; return 1; }
+	# Their inodes: the tracer sees every netns
+	NETS=$(stat -L --printf '%i ' "${NS_LIST[@]/#//run/netns/}")
 	for base in "${!GROUP[@]}"; do
 		lns=${GROUP[$base]}
 		for i in 0 1 2; do
@@ -358,10 +356,9 @@ del_lowers_netns()
 	case_end
 }
 
-# NS2 goes; the lowers take new uppers, move to NS3 and go there.
 del_upper_netns()
 {
-	local ns2 i n
+	local ns2
 
 	case_start "ip netns del of an upper's netns: lowers and other uppers stay" ||
 		return
@@ -373,26 +370,33 @@ del_upper_netns()
 	expect_gone "" "$NS2:lo" "${ns2[@]}"
 	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	trace_verify
-	# A new upper sets the port's mode: give each the lower's.
-	for i in 0 1 2; do
-		n=$((20 + 2 * i))
-		echo "link add new$n link veth$n netns $NS3 type ipvlan mode ${MODES[i]}"
-		UP+=("$NS3:new$n")
-	done >"$TMP_DIR/new"
-	ip -n "$NS1" -batch "$TMP_DIR/new"
-	check_err $? "the lowers take no new upper"
 	case_end
+}
+
+# The same lowers take new uppers (one sets the port's mode: each takes its
+# lower's) and move to NS3.
+move_lowers()
+{
+	local i n
 
 	case_start "lowers moved to another netns: uppers and peers stay" || return
 	trace_ready
-	printf "link set %s netns $NS3\n" "${LOW[@]#*:}" >"$TMP_DIR/move"
+	for i in 0 1 2; do
+		n=$((20 + 2 * i))
+		echo "link add new$n link veth$n netns $NS3 type ipvlan mode ${MODES[i]}"
+		echo "link set veth$n netns $NS3"
+		UP+=("$NS3:new$n")
+	done >"$TMP_DIR/move"
 	ip -n "$NS1" -batch "$TMP_DIR/move"
-	check_err $? "cannot move the lowers"
+	check_err $? "cannot add uppers to the lowers and move them"
 	LOW=("${LOW[@]/#$NS1:/$NS3:}")
 	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	trace_verify
 	case_end
+}
 
+del_moved_lowers()
+{
 	case_start "ip link del of the moved lowers: every upper goes" || return
 	printf 'link del %s\n' "${LOW[@]#*:}" >"$TMP_DIR/del"
 	run_bounded ip -n "$NS3" -batch "$TMP_DIR/del" || return
@@ -416,32 +420,22 @@ del_all_netns()
 	case_end
 }
 
-# One handler, not a defer each (half a second on a debug kernel). bpftrace
-# detaches meanwhile, in a second or two: if not, say where it is stuck.
+# One handler, not a defer each (half a second on a debug kernel)
 cleanup()
 {
-	local i=0 state=
-
 	[ -n "$BT_PID" ] && kill "$BT_PID" 2>/dev/null
 	[ -n "$KMSG_PID" ] && kill "$KMSG_PID"
-	[ -n "$TMP_DIR" ] && rm -rf "$TMP_DIR"
+	rm -rf "$TMP_DIR"
 	cleanup_all_ns
-	[ -n "$BT_PID" ] || return 0
-	while read -r _ _ state _ 2>/dev/null <"/proc/$BT_PID/stat" &&
-	      [ "$state" != Z ] && ((i++ < 100)); do
-		read -r -t 0.2 -u "$IDLE_FD"
-	done
-	if ((i > 100)); then
-		log_info "bpftrace did not end: $(<"/proc/$BT_PID/stack")"
-		kill -KILL "$BT_PID" 2>/dev/null
-	fi
-	wait "$BT_PID" 2>/dev/null
+	# bpftrace detached meanwhile: it is gone when the test is.
+	[ -z "$BT_PID" ] || wait "$BT_PID" 2>/dev/null
 }
 
 # bpftrace takes 10-30 s to attach on a debug kernel: it starts first, and
 # lib.sh loads meanwhile. It loads ipvlan first, to find its probes. With
 # BTF, bpftrace needs no kernel headers: keep it from parsing them.
 TMP_DIR=$(mktemp -d) || exit 1
+trap cleanup EXIT
 BT_OUT=$TMP_DIR/bpftrace
 grep -qw unregister_netdevice_many_net /proc/kallsyms && PER_NETNS=yes
 if ! command -v bpftrace >/dev/null; then
@@ -457,7 +451,6 @@ else
 fi
 # shellcheck source=tools/testing/selftests/net/lib.sh
 source "$(dirname "$0")"/../lib.sh
-trap cleanup EXIT
 if [ "$EUID" -ne 0 ]; then
 	echo "SKIP: need root"
 	exit "$ksft_skip"
@@ -475,7 +468,7 @@ if ! topo_create; then
 fi
 
 # Not tests_run: its defer scope costs a second a test on a debug kernel.
-for t in ${TESTS:-$ALL_TESTS}; do
+for t in $ALL_TESTS; do
 	"$t"
 done
 [ -n "$BT_SKIP" ] && RET=$ksft_skip retmsg=$BT_SKIP \
