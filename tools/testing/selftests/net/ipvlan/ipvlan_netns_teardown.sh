@@ -60,8 +60,10 @@ FNR <= from || !/^EVENT / || index(" " nets " ", " " $5 " ") == 0 { next }
 	sub(/_netdev$/, "", $3)
 	k = $3 " " $4 ($3 == "uninit" ? " " ($5 == $6 ? "pernet" : "direct") : "")
 	got[k]++
-	if (!(($3 $4) in ts))
-		ts[$3 $4] = $2
+	if ($3 == "uninit" && !($4 in uninit))
+		uninit[$4] = $2
+	if ($3 == "free" && !($4 in free))
+		free[$4] = $2
 }
 END {
 	for (k in want)
@@ -74,14 +76,12 @@ END {
 		out = "; missing: " substr(miss, 3)
 	if (extra)
 		out = out "; extra: " substr(extra, 3)
-	for (k in ts) {
-		l = k
-		if (!sub(/^uninit(ipv.|new)/, "freeveth", l))
-			continue
+	for (d in uninit) {
+		l = d
+		sub(/^(ipv.|new)/, "veth", l)
 		sub(/_.*/, "", l)
-		if ((l in ts) && ts[l] < ts[k])
-			out = out "; " substr(l, 5) " freed before " substr(k, 7) \
-			      " was uninitialised"
+		if ((l in free) && free[l] < uninit[d])
+			out = out "; " l " freed before " d " was uninitialised"
 	}
 	print substr(out, 3)
 	exit (out != "")

@@ -516,9 +516,9 @@ static void __noreturn act(struct race *r, struct actor *a,
 	sched_setaffinity(0, sizeof(set), &set);
 	if (a->act == DEL_ON_DOWN)
 		mon = socket_in(&r->ns[0], RTMGRP_LINK);
+	/* Its own socket: actors sharing one read each other's acks */
 	if (a->act == DISMANTLE)
 		ns = r->ns[a->ns];
-	/* Its own socket: actors sharing one read each other's acks */
 	else
 		fd = socket_in(&r->ns[a->ns], 0);
 	/* Hold no netns the others dismantle, nor the pipes' write ends. */
