@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* For ipvlan_teardown_race: count free_netdev() per device of the test's
- * netns, and the ->dellink() calls on uppers already marked dying.
+/* For ipvlan_teardown_race: count free_netdev() and ->dellink() calls per
+ * device of the test's netns, and those on uppers already marked dying.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -42,28 +42,22 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 256);
-	__type(key, __u64);	/* netns index << 32 | ifindex */
-	__type(value, __u32);	/* free_netdev() calls */
-} freed SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, NR_STATS);
-	__type(key, __u32);
+	__type(key, __u64);
 	__type(value, __u32);
-} stats SEC(".maps");
+} counts SEC(".maps");
 
-static __u32 *netns_of(struct net_device *dev)
+/* Count @what of @dev, if it is in one of the test's netns */
+static void count(struct net_device *dev, __u32 what)
 {
-	__u32 inum = BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	__u32 inum = BPF_CORE_READ(dev, nd_net.net, ns.inum), zero = 0, *ns, *n;
+	__u64 key;
 
-	return bpf_map_lookup_elem(&nets, &inum);
-}
-
-static void count(__u32 stat)
-{
-	__u32 *n = bpf_map_lookup_elem(&stats, &stat);
-
+	ns = bpf_map_lookup_elem(&nets, &inum);
+	if (!ns)
+		return;
+	key = (__u64)*ns << 32 | what | BPF_CORE_READ(dev, ifindex);
+	bpf_map_update_elem(&counts, &key, &zero, BPF_NOEXIST);
+	n = bpf_map_lookup_elem(&counts, &key);
 	if (n)
 		__sync_fetch_and_add(n, 1);
 }
@@ -82,44 +76,29 @@ static __u8 dying(struct net_device *dev)
 	return dying;
 }
 
-static int dellink(struct net_device *dev, __u32 stat)
+static int dellink(struct net_device *dev)
 {
-	__u32 *ns = netns_of(dev);
-
-	if (!ns)
-		return 0;
-	if (*ns == 0)
-		count(STAT_DELLINK_NS0);
+	count(dev, DELLINK);
 	if (dying(dev))
-		count(stat);
+		count(dev, DYING);
 	return 0;
 }
 
 SEC("fentry/ipvlan_link_delete")
 int BPF_PROG(ipvlan_dellink, struct net_device *dev)
 {
-	return dellink(dev, STAT_DYING_IPVLAN);
+	return dellink(dev);
 }
 
 SEC("fentry/ipvtap_dellink")
 int BPF_PROG(ipvtap_dellink, struct net_device *dev)
 {
-	return dellink(dev, STAT_DYING_IPVTAP);
+	return dellink(dev);
 }
 
 SEC("fentry/free_netdev")
 int BPF_PROG(free_netdev, struct net_device *dev)
 {
-	__u32 *ns = netns_of(dev), one = 1, *n;
-	__u64 key;
-
-	if (!ns)
-		return 0;
-	key = (__u64)*ns << 32 | BPF_CORE_READ(dev, ifindex);
-	n = bpf_map_lookup_elem(&freed, &key);
-	if (n)
-		__sync_fetch_and_add(n, 1);
-	else
-		bpf_map_update_elem(&freed, &key, &one, BPF_NOEXIST);
+	count(dev, FREED);
 	return 0;
 }

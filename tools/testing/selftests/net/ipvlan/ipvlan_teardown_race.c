@@ -1,20 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Teardowns that run at once. A lower's NETDEV_UNREGISTER marks each upper
- * "dying" and, with CONFIG_DEBUG_NET_SMALL_RTNL, queues those of other
- * netns for their netns' work. Until that runs, RTM_DELLINK or the
- * dismantle of its netns may still reach the upper: ->dellink() must leave
- * it alone, or it is unlinked and queued twice.
- *
- * Each iteration builds veth10 in ns0 with an upper in each of ns0 to ns4
- * (ipvlan and ipvtap in turn, taps open) and releases actors at once, each
- * a process on a CPU in turn: RTM_DELLINK of the lower or, every other
- * iteration, the dismantle of ns0; RTM_DELLINK of uppers when the lower is
- * reported down or after a random delay; the dismantle of ns4. Each must
- * succeed or find its device gone, every device be freed once and netns
- * dismantled in a bound, and the kernel log stay free of splats. BPF counts
- * ->dellink() on dying uppers: how often the window was hit. The last test
- * checks that the per-netns works of two netns do not wait for each other.
+ * A lower's NETDEV_UNREGISTER marks each upper "dying" and queues those of
+ * other netns to their netns' work. Until that runs, RTM_DELLINK or a netns
+ * dismantle may still reach the upper: ->dellink() must leave it alone.
+ * Each iteration races the teardown of veth100 in ns0 (RTM_DELLINK, or the
+ * dismantle of ns0) against those of its uppers in ns0 to ns4. BPF counts
+ * the frees, and the window hits: ->dellink() calls on dying uppers.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +20,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -40,8 +32,9 @@
 #include "ipvlan_teardown_race.h"
 
 #define NR_NS		5	/* ns0 to ns4, an upper in each */
-#define LOWER		10	/* ifindex of veth10; its peer, veth11, has 11 */
-#define UPPER		20	/* ifindex of the upper of ns[i]: UPPER + i */
+/* ifindexes above those of the fallback tunnels a new netns may have */
+#define LOWER		100	/* veth100; its peer, veth101, has 101 */
+#define UPPER		200	/* ifindex of the upper of ns[i]: UPPER + i */
 #define BOUND_MS	20000
 #define BUDGET_MS	20000	/* of iterations; 1/4 if slow */
 #define STALL_MS	8000
@@ -62,7 +55,6 @@ static const char * const act_names[] = {
 };
 
 static const __u16 modes[] = { IPVLAN_MODE_L2, IPVLAN_MODE_L3, IPVLAN_MODE_L3S };
-static const char * const mode_names[] = { "l2", "l3", "l3s" };
 static const int max_delays_us[] = { 0, 300, 2000, 10000 };
 
 struct actor {
@@ -82,7 +74,7 @@ struct req {
 /* What a test builds, who races, and what BPF counts */
 struct race {
 	struct bpf_object *obj;
-	int nets, freed, stats;
+	int nets, counts;
 	int kmsg;		/* /dev/kmsg, read up to the last check */
 	int ns[NR_NS];		/* netns fds, -1 once closed */
 	int nl[NR_NS];		/* rtnetlink sockets in them */
@@ -149,10 +141,10 @@ static int talk(int fd, struct req *r)
 }
 
 /*
- * veth10 (its peer veth11) if @ifindex is LOWER, else an upper of veth10
- * of @kind in @mode, moved to netns @ns unless it is -1; for veth10, that
- * moves its peer. Named after kind and ifindex: unique in every netns, and
- * so are the ipvtaps' /dev/tapIFINDEX.
+ * veth100, up (its peer veth101) if @ifindex is LOWER, else an upper of
+ * veth100 of @kind in @mode, moved to netns @ns unless it is -1; for veth100,
+ * that moves its peer. Named after kind and ifindex: unique in every netns,
+ * and so are the ipvtaps' /dev/tapIFINDEX.
  */
 static int link_add(int nl, int ifindex, const char *kind, __u16 mode, int ns)
 {
@@ -169,8 +161,10 @@ static int link_add(int nl, int ifindex, const char *kind, __u16 mode, int ns)
 	put(&r, IFLA_INFO_KIND, kind, strlen(kind));
 	data = put(&r, IFLA_INFO_DATA, NULL, 0);
 	if (ifindex == LOWER) {
+		r.ifi.ifi_flags = IFF_UP;
+		r.ifi.ifi_change = IFF_UP;
 		nest = put(&r, VETH_INFO_PEER, &peer, sizeof(peer));
-		put(&r, IFLA_IFNAME, "veth11", sizeof("veth11"));
+		put(&r, IFLA_IFNAME, "veth101", sizeof("veth101"));
 		if (ns >= 0)
 			put(&r, IFLA_NET_NS_FD, &ns, sizeof(ns));
 		end(&r, nest);
@@ -194,17 +188,7 @@ static int link_del(int nl, int ifindex)
 	return talk(nl, &r);
 }
 
-static int link_up(int nl, int ifindex)
-{
-	struct req r;
-
-	req_init(&r, RTM_NEWLINK, 0, ifindex);
-	r.ifi.ifi_flags = IFF_UP;
-	r.ifi.ifi_change = IFF_UP;
-	return talk(nl, &r);
-}
-
-/* Until veth10 is reported down or gone to @mon (RTMGRP_LINK) */
+/* Until veth100 is reported down or gone to @mon (RTMGRP_LINK) */
 static int wait_down(int mon)
 {
 	struct ifinfomsg *ifi;
@@ -253,29 +237,19 @@ static int socket_in(int *ns, unsigned int groups)
 
 static void netns_close(struct race *r, int i)
 {
-	if (r->nl[i] >= 0)
-		close(r->nl[i]);
-	if (r->ns[i] >= 0)
-		close(r->ns[i]);
+	close(r->nl[i]);	/* -1: EBADF, harmless */
+	close(r->ns[i]);
 	r->nl[i] = -1;
 	r->ns[i] = -1;
 }
 
-static __u32 stat_of(struct race *r, __u32 stat)
+/* @what (FREED, DELLINK, DYING) of device @ifindex in netns @ns */
+static __u32 count(struct race *r, int ns, int what, int ifindex)
 {
+	__u64 key = (__u64)ns << 32 | what | ifindex;
 	__u32 n = 0;
 
-	bpf_map_lookup_elem(r->stats, &stat, &n);
-	return n;
-}
-
-/* free_netdev() calls on device @ifindex of netns @ns */
-static __u32 freed(struct race *r, int ns, int ifindex)
-{
-	__u64 key = (__u64)ns << 32 | ifindex;
-	__u32 n = 0;
-
-	bpf_map_lookup_elem(r->freed, &key, &n);
+	bpf_map_lookup_elem(r->counts, &key, &n);
 	return n;
 }
 
@@ -291,7 +265,6 @@ FIXTURE_SETUP(ipvlan)
 {
 	struct race *r = &self->r;
 
-	memset(r, 0, sizeof(*r));
 	memset(r->ns, -1, sizeof(r->ns));
 	memset(r->nl, -1, sizeof(r->nl));
 	memset(r->tap, -1, sizeof(r->tap));
@@ -340,46 +313,36 @@ static void cleanup(struct race *r)
 			kill(r->actors[i].pid, SIGKILL);
 	r->nr_actors = 0;
 	for (i = 0; i < NR_NS; i++) {
-		if (r->tap[i] >= 0)
-			close(r->tap[i]);
+		close(r->tap[i]);
 		r->tap[i] = -1;
-	}
-	for (i = 0; i < NR_NS; i++)
 		netns_close(r, i);
+	}
 }
 
 FIXTURE_TEARDOWN(ipvlan)
 {
 	cleanup(&self->r);
 	bpf_object__close(self->r.obj);
-	if (self->r.kmsg >= 0)
-		close(self->r.kmsg);
+	close(self->r.kmsg);
 }
 
-/*
- * Load and attach the BPF counters, once the drivers are loaded; without
- * @dellink, only free_netdev()'s (ipvtap may not be loaded).
- */
-static void bpf_start(struct __test_metadata *_metadata,
-		      struct race *r, bool dellink)
+/* Load and attach the BPF counters, once the drivers are loaded */
+static void bpf_start(struct __test_metadata *_metadata, struct race *r)
 {
+	bool tap = r->tap[0] >= 0 || r->tap[1] >= 0;	/* ipvtap.ko loaded */
 	struct bpf_program *prog;
 
 	r->obj = bpf_object__open_file("ipvlan_teardown_race.bpf.o", NULL);
 	ASSERT_NE(NULL, r->obj) TH_LOG("cannot open ipvlan_teardown_race.bpf.o");
 	bpf_object__for_each_program(prog, r->obj)
-		bpf_program__set_autoload(prog, dellink ||
-					  !strcmp(bpf_program__name(prog), "free_netdev"));
+		bpf_program__set_autoload(prog, tap ||
+					  strcmp(bpf_program__name(prog), "ipvtap_dellink"));
 	ASSERT_EQ(0, bpf_object__load(r->obj));
-	bpf_object__for_each_program(prog, r->obj) {
-		if (!bpf_program__autoload(prog))
-			continue;
-		ASSERT_NE(NULL, bpf_program__attach(prog))
+	bpf_object__for_each_program(prog, r->obj)
+		ASSERT_TRUE(!bpf_program__autoload(prog) || bpf_program__attach(prog))
 			TH_LOG("cannot attach %s", bpf_program__name(prog));
-	}
 	r->nets = bpf_object__find_map_fd_by_name(r->obj, "nets");
-	r->freed = bpf_object__find_map_fd_by_name(r->obj, "freed");
-	r->stats = bpf_object__find_map_fd_by_name(r->obj, "stats");
+	r->counts = bpf_object__find_map_fd_by_name(r->obj, "counts");
 }
 
 static const char *kind_of(int i, int it)
@@ -403,19 +366,16 @@ static void netns_setup(struct __test_metadata *_metadata,
 }
 
 /* Count from now on what happens in ns0 to ns@n-1 */
-static void bpf_watch(struct __test_metadata *_metadata,
-		      struct race *r, int n, bool dellink)
+static void bpf_watch(struct __test_metadata *_metadata, struct race *r, int n)
 {
-	__u32 i, zero = 0;
+	__u32 i;
 
 	if (!r->obj)
-		bpf_start(_metadata, r, dellink);
+		bpf_start(_metadata, r);
 	map_clear(r->nets);
-	map_clear(r->freed);
+	map_clear(r->counts);
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(0, bpf_map_update_elem(r->nets, &r->inum[i], &i, 0));
-	for (i = 0; i < NR_STATS; i++)
-		ASSERT_EQ(0, bpf_map_update_elem(r->stats, &i, &zero, 0));
 }
 
 static void build(struct __test_metadata *_metadata,
@@ -443,27 +403,23 @@ static void build(struct __test_metadata *_metadata,
 		r->tap[i] = open(tap, O_RDWR | O_CLOEXEC);
 		ASSERT_LE(0, r->tap[i]) TH_LOG("%s: %s", tap, strerror(errno));
 	}
-	ASSERT_EQ(0, link_up(r->nl[0], LOWER));
-	bpf_watch(_metadata, r, NR_NS, true);
+	bpf_watch(_metadata, r, NR_NS);
 }
 
 static void add(struct race *r, enum act what, int ns, int max_delay_us)
 {
-	struct actor *a = &r->actors[r->nr_actors++];
-
-	memset(a, 0, sizeof(*a));
-	a->act = what;
-	a->ns = ns;
-	a->delay_us = max_delay_us ? random() % max_delay_us : 0;
-	a->err = -1;
+	r->actors[r->nr_actors++] = (struct actor){
+		.act = what, .ns = ns, .err = -1,
+		.delay_us = max_delay_us ? random() % max_delay_us : 0,
+	};
 }
 
 /* Wait up to @end for device @ifindex of netns @ns to be freed */
 static bool freed_by(struct race *r, int ns, int ifindex, __u64 end)
 {
-	while (!freed(r, ns, ifindex) && now_ms() < end)
+	while (!count(r, ns, FREED, ifindex) && now_ms() < end)
 		usleep(10000);
-	return freed(r, ns, ifindex);
+	return count(r, ns, FREED, ifindex);
 }
 
 /*
@@ -474,14 +430,12 @@ static void dismantle_all(struct __test_metadata *_metadata,
 			  struct race *r, int n, int it)
 {
 	__u64 end;
-	bool gone;
 	int i;
 
 	cleanup(r);
 	end = now_ms() + BOUND_MS;
 	for (i = 0; i < n; i++) {
-		gone = freed_by(r, i, 1, end);
-		EXPECT_TRUE(gone)
+		EXPECT_TRUE(freed_by(r, i, 1, end))
 			TH_LOG("iteration %d: ns%d not dismantled (its lo not freed)", it, i);
 	}
 	EXPECT_EQ(0, splats(_metadata, r))
@@ -552,21 +506,16 @@ static void __noreturn act(struct race *r, struct actor *a,
 static int race_once(struct __test_metadata *_metadata,
 		     struct race *r, bool dismantle, int it)
 {
-	int go[2], seen[2], i, status, hits[2], nr_cpus = 0, cpus[64];
+	int go[2], seen[2], i, status, hits = 0;
 	struct actor *a;
 	__u64 t0, end;
 	__u32 n;
-	cpu_set_t set;
 	bool left;
 
 	build(_metadata, r, it);
 	if (_metadata->exit_code)
 		return 0;
 	plan(r, dismantle, it);
-	ASSERT_EQ(0, sched_getaffinity(0, sizeof(set), &set));
-	for (i = 0; i < CPU_SETSIZE && nr_cpus < 64; i++)
-		if (CPU_ISSET(i, &set))
-			cpus[nr_cpus++] = i;
 
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(seen));
@@ -575,7 +524,7 @@ static int race_once(struct __test_metadata *_metadata,
 		a->pid = fork();
 		ASSERT_LE(0, a->pid);
 		if (!a->pid)
-			act(r, a, cpus[(i + it) % nr_cpus], go, seen);
+			act(r, a, (i + it) % get_nprocs(), go, seen);
 	}
 	/* The dismantled netns are the actors' to drop now. */
 	for (i = 0; i < r->nr_actors; i++)
@@ -588,22 +537,21 @@ static int race_once(struct __test_metadata *_metadata,
 
 	end = t0 + BOUND_MS;
 	do {
+		left = !count(r, 0, FREED, LOWER);
 		for (i = 0; i < r->nr_actors; i++) {
 			a = &r->actors[i];
 			if (a->err < 0 && waitpid(a->pid, &status, WNOHANG) == a->pid)
 				a->err = WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
+			left |= a->err < 0;
 		}
 		/* Late rather than never */
 		if (seen[1] >= 0 && (!dismantle || now_ms() > t0 + BOUND_MS / 2 ||
-				     stat_of(r, STAT_DELLINK_NS0))) {
+				     count(r, 0, DELLINK, UPPER))) {
 			close(seen[1]);
 			seen[1] = -1;
 		}
-		for (i = 0; i < r->nr_actors && r->actors[i].err >= 0; i++)
-			;
-		left = i < r->nr_actors || !freed(r, 0, LOWER);
 		for (i = 0; i < NR_NS; i++)
-			left |= !freed(r, i, UPPER + i);
+			left |= !count(r, i, FREED, UPPER + i);
 		usleep(1000);
 	} while (left && now_ms() < end);
 	if (seen[1] >= 0)
@@ -617,25 +565,20 @@ static int race_once(struct __test_metadata *_metadata,
 			       act_names[a->act], a->ns, a->delay_us,
 			       a->err < 0 ? "has not returned" : strerror(a->err));
 	}
-	EXPECT_EQ(1, freed(r, 0, LOWER))
-		TH_LOG("iteration %d: veth10 freed %u times (0: still referenced)",
-		       it, freed(r, 0, LOWER));
+	n = count(r, 0, FREED, LOWER);
+	EXPECT_EQ(1, n)
+		TH_LOG("iteration %d: veth100 freed %u times (0: still referenced)", it, n);
 	for (i = 0; i < NR_NS; i++) {
-		n = freed(r, i, UPPER + i);
+		n = count(r, i, FREED, UPPER + i);
 		EXPECT_EQ(1, n)
 			TH_LOG("iteration %d: %s%d in ns%d freed %u times", it,
 			       kind_of(i, it), UPPER + i, i, n);
 	}
 
 	dismantle_all(_metadata, r, NR_NS, it);
-
-	hits[0] = stat_of(r, STAT_DYING_IPVLAN);
-	hits[1] = stat_of(r, STAT_DYING_IPVTAP);
-	TH_LOG("iteration %d (%s, mode %s): window hit %d+%d, done in %llu ms",
-	       it, dismantle ? "dismantle" : "RTM_DELLINK",
-	       mode_names[it % ARRAY_SIZE(modes)],
-	       hits[0], hits[1], (unsigned long long)(now_ms() - t0));
-	return hits[0] + hits[1];
+	for (i = 0; i < NR_NS; i++)
+		hits += count(r, i, DYING, UPPER + i);
+	return hits;
 }
 
 TEST_F_TIMEOUT(ipvlan, competing_teardowns, 90)
@@ -654,9 +597,9 @@ TEST_F_TIMEOUT(ipvlan, competing_teardowns, 90)
 }
 
 /*
- * veth10 in ns0, its peer in ns1, an ipvlan upper in ns2: the peer goes.
- * ns0's work unregisters veth10, queues the upper to ns2's work and waits
- * for veth10's references, one of which the upper's port holds. The
+ * veth100 in ns0, its peer in ns1, an ipvlan upper in ns2: the peer goes.
+ * ns0's work unregisters veth100, queues the upper to ns2's work and waits
+ * for veth100's references, one of which the upper's port holds. The
  * works of two netns must not wait for each other. Nothing here takes
  * ns2's RTNL meanwhile: that would run its work and hide a stall.
  */
@@ -675,18 +618,18 @@ TEST_F_TIMEOUT(ipvlan, peer_goes_upper_in_third_netns, 60)
 	if (err == -EOPNOTSUPP)
 		SKIP(return, "kernel without ipvlan");
 	ASSERT_EQ(0, err) TH_LOG("ipvlan: %s", strerror(-err));
-	bpf_watch(_metadata, r, 3, false);
+	bpf_watch(_metadata, r, 3);
 
 	ASSERT_EQ(0, link_del(r->nl[1], LOWER + 1));
 	/* The kernel reports a device not freed after 10 s: fail before. */
 	stalled = !freed_by(r, 0, LOWER, now_ms() + STALL_MS);
 	if (stalled)
-		/* Release it: any RTM_NEWLINK in ns2 runs ns2's work. */
-		EXPECT_TRUE(!link_up(r->nl[2], 1) &&
+		/* Release it: any RTNL request in ns2 runs ns2's work. */
+		EXPECT_TRUE(!link_del(r->nl[2], UPPER + 2) &&
 			    freed_by(r, 0, LOWER, now_ms() + BOUND_MS))
-			TH_LOG("veth10 is not freed, even then");
+			TH_LOG("veth100 is not freed, even then");
 	EXPECT_FALSE(stalled)
-		TH_LOG("veth10 not freed in %d s (netns_stall: %s)", STALL_MS / 1000,
+		TH_LOG("veth100 not freed in %d s (netns_stall: %s)", STALL_MS / 1000,
 		       "per-netns works wait for each other");
 	dismantle_all(_metadata, r, 3, 0);
 }

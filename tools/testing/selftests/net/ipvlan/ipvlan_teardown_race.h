@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Counters of ipvlan_teardown_race.bpf.c's "stats" map */
+/* Keys of the "counts" map: netns index << 32 | one of these | ifindex */
 #ifndef __IPVLAN_TEARDOWN_RACE_H
 #define __IPVLAN_TEARDOWN_RACE_H
 
-enum {
-	STAT_DYING_IPVLAN,	/* ipvlan_link_delete() on a dying upper */
-	STAT_DYING_IPVTAP,	/* ipvtap_dellink() on a dying upper */
-	STAT_DELLINK_NS0,	/* ->dellink() in the lower's netns */
-	NR_STATS
-};
+#define FREED	0x00000	/* free_netdev() calls */
+#define DELLINK	0x10000	/* ->dellink() calls */
+#define DYING	0x20000	/* ->dellink() calls on an upper marked dying */
 
 #endif
