@@ -151,7 +151,7 @@ topo_create()
 	local base i n m d v
 
 	# setup_ns costs five processes a netns, 20 s for four on a debug
-	# kernel: one batch creates them, on NS_LIST for cleanup_all_ns.
+	# kernel: one batch creates them, on NS_LIST for cleanup().
 	for v in NS1 NS2 NS3 NS4; do
 		printf -v "$v" '%s-%s' "${v,,}" "$$"
 		echo "netns add ${!v}"
@@ -375,7 +375,7 @@ cleanup()
 	[ -n "$KMSG_PID" ] && kill "$KMSG_PID"
 	rm -rf "$TMP_DIR"
 	# Not cleanup_all_ns: six processes a netns. Nothing runs in them.
-	printf 'netns del %s\n' "${NS_LIST[@]}" | ip -batch - 2>/dev/null
+	printf 'netns del %s\n' "${NS_LIST[@]}" | ip -force -batch - 2>/dev/null
 	# bpftrace detached meanwhile: it is gone when the test is.
 	[ -z "$BT_PID" ] || wait "$BT_PID" 2>/dev/null
 }

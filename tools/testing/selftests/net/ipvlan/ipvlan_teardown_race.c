@@ -329,7 +329,7 @@ FIXTURE_TEARDOWN(ipvlan)
 /* Load and attach the BPF counters, once the drivers are loaded */
 static void bpf_start(struct __test_metadata *_metadata, struct race *r)
 {
-	bool tap = r->tap[0] >= 0 || r->tap[1] >= 0;	/* ipvtap.ko loaded */
+	bool tap = r->tap[0] >= 0 || r->tap[1] >= 0;	/* build() made ipvtaps */
 	struct bpf_program *prog;
 
 	r->obj = bpf_object__open_file("ipvlan_teardown_race.bpf.o", NULL);
