@@ -146,9 +146,17 @@ group()
 	done
 }
 
+# ADDR: ipv?N_K's address' host part, 4 * N + K (a peer vethN+1's: 4 * N + 4)
+addr_of()
+{
+	local m=${1#*:ipv?}
+
+	ADDR=$((4 * ${m%_*} + ${m#*_}))
+}
+
 topo_create()
 {
-	local base i n m d v
+	local base i n m d v out
 
 	# setup_ns costs five processes a netns, 20 s for four on a debug
 	# kernel: one batch creates them, on NS_LIST for cleanup().
@@ -168,27 +176,41 @@ topo_create()
 			n=$((base + 2 * i))
 			m="mode ${MODES[i]}"
 			printf '%s\n' "link add veth$n type veth peer name veth$((n + 1))" \
-				"link set veth$n up" \
+				"link set veth$n up" "link set veth$((n + 1)) up" \
+				"addr add 192.0.2.$((4 * n + 4))/24 dev veth$((n + 1))" \
+				"addr add 2001:db8::$((4 * n + 4))/64 dev veth$((n + 1)) nodad" \
 				"link add ipvl${n}_1 link veth$n type ipvlan $m" \
 				"link add ipvl${n}_2 link veth$n netns $NS2 type ipvlan $m" \
 				"link add ipvt${n}_3 link veth$n netns $NS3 type ipvtap $m" \
+				"link show dev ipvl${n}_1" \
 				>>"$TMP_DIR/${LOW[i]%%:*}"
 		done
 		for d in "${UP[@]}"; do
-			m=${d#*:ipv?}
-			n=$((4 * ${m%_*} + ${m#*_}))
-			printf '%s\n' "addr add 192.0.2.$n/24 dev ${d#*:}" \
-				"addr add 2001:db8::$n/64 dev ${d#*:} nodad" \
+			addr_of "$d"
+			printf '%s\n' "addr add 192.0.2.$ADDR/24 dev ${d#*:}" \
+				"addr add 2001:db8::$ADDR/64 dev ${d#*:} nodad" \
 				"link set ${d#*:} up" >>"$TMP_DIR/${d%%:*}"
 		done
 	done
 	for v in NS1 NS4 NS2 NS3; do
-		ip -n "${!v}" -batch "$TMP_DIR/${!v}" 2>"$TMP_DIR/err" && continue
+		ip -n "${!v}" -d -o -batch "$TMP_DIR/${!v}" 2>"$TMP_DIR/err" \
+			>>"$TMP_DIR/modes" && continue
 		RET=$ksft_fail
 		grep -q 'Unknown device type\|Garbage instead' "$TMP_DIR/err" &&
 			RET=$ksft_skip
 		retmsg="cannot build the topology: $(head -n 1 "$TMP_DIR/err")"
 		return 1
+	done
+	# The ports' modes, which their last uppers set, as the kernel reports
+	read -r -d '' out <"$TMP_DIR/modes"
+	for base in "${!GROUP[@]}"; do
+		for i in 0 1 2; do
+			n=$((base + 2 * i))
+			[[ "$out" =~ ipvl${n}_1@[^$'\n']*ipvlan\ +mode\ ${MODES[i]}\  ]] &&
+				continue
+			RET=$ksft_fail retmsg="the port of veth$n is not in mode ${MODES[i]}"
+			return 1
+		done
 	done
 }
 
@@ -239,14 +261,50 @@ case_end()
 	log_test "$CASE"
 }
 
-# Run "$@", the teardown, and wait for it to return: it does
-# once the lowers it deletes are freed, which their uppers may hold off.
+# Frames between the group's devices, sent from those not in netns $1 (a
+# socket holds its netns), until traffic_stop. They must flow before the
+# teardown, and ipvlan_traffic and its tap readers must end after it.
+traffic_start()
+{
+	local d a=() src=()
+
+	for d in "${UP[@]}"; do
+		addr_of "$d"
+		a+=(-a "::ffff:192.0.2.$ADDR" -a "2001:db8::$ADDR")
+	done
+	for d in "${PEER[@]}" "${UP[@]}"; do
+		[[ "$d" == *:ipvt* ]] && d+=:tap
+		[ "${d%%:*}" = "$1" ] || src+=("$d")
+	done
+	exec {TRAFFIC_FD}< <(exec ./ipvlan_traffic "${a[@]}" \
+		"${src[@]}" 2>"$TMP_DIR/traffic")
+	TRAFFIC_PID=$!
+	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" TRAFFIC_BEFORE
+	[[ "$TRAFFIC_BEFORE" =~ received\ [1-9].*read\ [1-9] ]]
+	check_err $? "no frames flowed: ${TRAFFIC_BEFORE:-$(cat "$TMP_DIR/traffic")}"
+}
+
+traffic_stop()
+{
+	local line
+
+	kill "$TRAFFIC_PID"
+	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" line
+	check_err $? "ipvlan_traffic or a tap reader has not ended in ${WAIT_TIMEOUT}s"
+	exec {TRAFFIC_FD}<&-
+	log_info "frames: $TRAFFIC_BEFORE; in all: $line"
+}
+
+# Run "$@", the teardown, with frames flowing, and wait for it to return: it
+# does once the lowers it deletes are freed, which their uppers may hold off.
 # If it does not, it may hold RTNL: the case ends there, and fails.
 run_bounded()
 {
-	local fd line pid out='' rc=0
+	local fd line pid out='' rc=0 gone=''
 
 	trace_ready
+	[ "$2" = netns ] && gone=$4
+	traffic_start "$gone"
 	exec {fd}< <(exec "$@" </dev/null 2>&1)
 	pid=$!
 	while read -r -t "$WAIT_TIMEOUT" -u "$fd" line || { rc=$?; false; }; do
@@ -261,6 +319,7 @@ run_bounded()
 	exec {fd}<&-
 	wait "$pid"
 	check_err $? "'$*' failed: $out"
+	traffic_stop
 }
 
 # Print those of the "NETNS:DEV" arguments that are present (with -m:
@@ -373,6 +432,7 @@ cleanup()
 {
 	[ -n "$BT_PID" ] && kill "$BT_PID" 2>/dev/null
 	[ -n "$KMSG_PID" ] && kill "$KMSG_PID"
+	[ -n "$TRAFFIC_PID" ] && kill "$TRAFFIC_PID" 2>/dev/null
 	rm -rf "$TMP_DIR"
 	# Not cleanup_all_ns: six processes a netns. Nothing runs in them.
 	printf 'netns del %s\n' "${NS_LIST[@]}" | ip -force -batch - 2>/dev/null
