@@ -262,8 +262,8 @@ case_end()
 }
 
 # Frames between the group's devices, sent from those not in netns $1 (a
-# socket holds its netns), until traffic_stop. They must flow before the
-# teardown, and ipvlan_traffic and its tap readers must end after it.
+# socket holds its netns), until run_bounded stops them. They must flow
+# before the teardown, and ipvlan_traffic and its readers end after it.
 traffic_start()
 {
 	local d a=() src=()
@@ -282,17 +282,6 @@ traffic_start()
 	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" TRAFFIC_BEFORE
 	[[ "$TRAFFIC_BEFORE" =~ received\ [1-9].*read\ [1-9] ]]
 	check_err $? "no frames flowed: ${TRAFFIC_BEFORE:-$(cat "$TMP_DIR/traffic")}"
-}
-
-traffic_stop()
-{
-	local line
-
-	kill "$TRAFFIC_PID"
-	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" line
-	check_err $? "ipvlan_traffic or a tap reader has not ended in ${WAIT_TIMEOUT}s"
-	exec {TRAFFIC_FD}<&-
-	log_info "frames: $TRAFFIC_BEFORE; in all: $line"
 }
 
 # Run "$@", the teardown, with frames flowing, and wait for it to return: it
@@ -319,7 +308,11 @@ run_bounded()
 	exec {fd}<&-
 	wait "$pid"
 	check_err $? "'$*' failed: $out"
-	traffic_stop
+	kill "$TRAFFIC_PID"
+	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" line
+	check_err $? "ipvlan_traffic or a tap reader has not ended in ${WAIT_TIMEOUT}s"
+	exec {TRAFFIC_FD}<&-
+	log_info "frames: $TRAFFIC_BEFORE; in all: $line"
 }
 
 # Print those of the "NETNS:DEV" arguments that are present (with -m:
@@ -419,6 +412,8 @@ move_lowers()
 	run_bounded ip -n "$NS1" -batch "$TMP_DIR/move" || return
 	LOW=("${LOW[@]/#$NS1:/$NS3:}")
 	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
+	# A move takes a device down: up, they pass frames again.
+	printf 'link set %s up\n' "${LOW[@]#*:}" | ip -n "$NS3" -batch -
 	printf 'link del %s\n' "${LOW[@]#*:}" >"$TMP_DIR/del"
 	run_bounded ip -n "$NS3" -batch "$TMP_DIR/del" || return
 	expect_gone "$NS3" "${LOW[@]}" "${PEER[@]}" "${UP[@]}"

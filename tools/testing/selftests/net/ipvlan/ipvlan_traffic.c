@@ -113,14 +113,16 @@ int main(int argc, char **argv)
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_BLOCK, &term, NULL);
 	for (it = 0; sig != SIGTERM; it++) {
-		/* A round: a socket sends to each group and to an -a address */
+		/* A round: a socket sends its index to the groups and an -a address */
+		i = it % nfd;
 		for (j = 0; j < ndst; j++)
 			if ((j < 3 || j == 3 + it / nfd % (ndst - 3)) &&
-			    sendto(fd[it % nfd], "", 1, 0, (void *)&dst[j], sizeof(dst[j])) > 0)
+			    sendto(fd[i], &(char){ i }, 1, 0, (void *)&dst[j], sizeof(dst[j])) > 0)
 				c->sent++;
+		/* Not a socket's own broadcasts, which IP loops back */
 		for (i = 0; i < nfd; i++)
 			while (recv(fd[i], buf, sizeof(buf), 0) >= 0)
-				c->rcvd++;
+				c->rcvd += buf[0] != i;
 		if (ntap)
 			c->written += write(tap[it % ntap], frame, sizeof(frame)) > 0;
 		if (!flowing && c->rcvd && (!ntap || c->read))
