@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Frames for ipvlan_netns_teardown.sh to tear devices down under. From each
- * NETNS:DEV argument, UDP to 255.255.255.255, 224.0.0.1, ff02::1 and the
- * -a addresses in turn, and on an ipvtap (NETNS:DEV:tap), broadcast frames
- * written to its tap, which a child blocks reading. Once frames came in,
- * and at SIGTERM, prints how many were sent and came in. A device that goes
- * only fails its sends.
+ * Frames for ipvlan_netns_teardown.sh to tear devices down under: from each
+ * NETNS:DEV, UDP to the groups below and to the -a addresses in turn; into
+ * each ipvtap's tap (NETNS:DEV:tap), which a child blocks reading. Prints
+ * the counts once frames came in, and at SIGTERM.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -16,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -45,6 +44,8 @@ static int udp_socket(const char *dev)
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, strlen(dev) + 1) ||
 	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
+	    /* IPv4 groups too, which an IPv6 socket does not join */
+	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &one, sizeof(one)) ||
 	    /* only frames that crossed a device count */
 	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) ||
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero)) ||
@@ -66,6 +67,7 @@ static int tap_open(const char *dev, pid_t *reader)
 	*reader = fork();
 	if (*reader)
 		return fd;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	while (read(fd, buf, sizeof(buf)) > 0)
 		__sync_fetch_and_add(&c->read, 1);
 	err(1, "%s", path);
@@ -78,23 +80,27 @@ int main(int argc, char **argv)
 	static const char * const group[] = {
 		"::ffff:255.255.255.255", "::ffff:224.0.0.1", "ff02::1"
 	};
-	struct sockaddr_in6 dst[MAX] = {};
+	struct sockaddr_in6 dst[MAX] = {
+		[0 ... MAX - 1] = { .sin6_family = AF_INET6, .sin6_port = htons(PORT) }
+	};
 	int fd[MAX], tap[MAX], nfd = 0, ntap = 0, ndst = 0, i, j, ns, sig = 0, it;
+	int flowing = 0;
 	pid_t reader[MAX];
 	char *dev, buf[2048];
-	int flowing = 0;
 	sigset_t term;
 
+	/* Blocked before the readers fork: only the parent takes SIGTERM */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
 	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	for (i = 0; i < 3; i++)
 		inet_pton(AF_INET6, group[i], &dst[ndst++].sin6_addr);
 	while (getopt(argc, argv, "a:") == 'a' && ndst < MAX)
 		inet_pton(AF_INET6, optarg, &dst[ndst++].sin6_addr);
-	for (j = 0; j < ndst; j++) {
-		dst[j].sin6_family = AF_INET6;
-		dst[j].sin6_port = htons(PORT);
-	}
+	if (optind == argc)
+		errx(1, "usage: %s [-a ADDR]... NETNS:DEV[:tap]...", argv[0]);
 	for (i = optind; i < argc && nfd < MAX; i++) {
 		dev = strtok(argv[i], ":");
 		snprintf(buf, sizeof(buf), "/run/netns/%s", dev);
@@ -109,9 +115,6 @@ int main(int argc, char **argv)
 			ntap++;
 		}
 	}
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigprocmask(SIG_BLOCK, &term, NULL);
 	for (it = 0; sig != SIGTERM; it++) {
 		/* A round: a socket sends its index to the groups and an -a address */
 		i = it % nfd;
@@ -131,7 +134,7 @@ int main(int argc, char **argv)
 				   &(struct timespec){ .tv_nsec = 2000000 });
 	}
 	for (i = 0; i < ntap; i++)
-		kill(reader[i], SIGTERM);
+		kill(reader[i], SIGKILL);
 	while (wait(NULL) > 0)
 		;
 	print();
