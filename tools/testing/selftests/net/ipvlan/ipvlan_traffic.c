@@ -39,16 +39,13 @@ static int print(void)
 static int udp_socket(const char *dev)
 {
 	struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_port = htons(PORT) };
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0), one = 1, zero = 0;
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0), one = 1;
 
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, strlen(dev) + 1) ||
 	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
 	    /* IPv4 groups too, which an IPv6 socket does not join */
 	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &one, sizeof(one)) ||
-	    /* only frames that crossed a device count */
-	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero)) ||
 	    bind(fd, (void *)&any, sizeof(any)))
 		err(1, "%s", dev);
 	return fd;
@@ -122,7 +119,7 @@ int main(int argc, char **argv)
 			if ((j < 3 || j == 3 + it / nfd % (ndst - 3)) &&
 			    sendto(fd[i], &(char){ i }, 1, 0, (void *)&dst[j], sizeof(dst[j])) > 0)
 				c->sent++;
-		/* Not a socket's own broadcasts, which IP loops back */
+		/* Not a socket's own frames, which IP loops back */
 		for (i = 0; i < nfd; i++)
 			while (recv(fd[i], buf, sizeof(buf), 0) >= 0)
 				c->rcvd += buf[0] != i;
