@@ -15,7 +15,7 @@
 # a group's ports: mode l2, l3, l3s.)
 
 # In this order: each takes the topology the last one left.
-ALL_TESTS="del_lowers del_lowers_netns del_upper_netns move_lowers"
+ALL_TESTS="del_lowers del_lowers_netns change_lowers move_lowers"
 
 # Lower groups: the netns of their lowers
 GROUP=([0]=NS1 [10]=NS4 [20]=NS1)
@@ -85,7 +85,8 @@ END {
 }'
 
 # Wait until bpftrace has attached: it compiles for 10-30 s on a debug
-# kernel, while the netns and the topology are built.
+# kernel, while the netns and the topology are built. What it sees from
+# then on is checked, but for what the case still awaits.
 trace_ready()
 {
 	local i=0
@@ -103,7 +104,7 @@ trace_ready()
 	elif ((!TRACE_FROM)); then
 		log_info "checking the ${PER_NETNS:-direct} path"
 	fi
-	TRACE_FROM=${#MAPFILE[@]}
+	[ -s "$TMP_DIR/expected" ] || TRACE_FROM=${#MAPFILE[@]}
 }
 
 # Check what the tracer saw against TMP_DIR/expected, waiting for what is
@@ -154,9 +155,66 @@ addr_of()
 	ADDR=$((4 * ${m%_*} + ${m#*_}))
 }
 
+# Append group $1's devices to their netns' batches. ipv?N_K has address
+# 4 * N + K; port vethN, mode MODE[N].
+topo_batch()
+{
+	local i n d
+
+	group "$1"
+	for i in 0 1 2; do
+		n=$(($1 + 2 * i)) MODE[n]=${MODES[i]}
+		printf '%s\n' "link add veth$n type veth peer name veth$((n + 1))" \
+			"link set veth$n up" "link set veth$((n + 1)) up" \
+			"addr add 192.0.2.$((4 * n + 4))/24 dev veth$((n + 1))" \
+			"addr add 2001:db8::$((4 * n + 4))/64 dev veth$((n + 1)) nodad" \
+			"link add ipvl${n}_1 link veth$n type ipvlan mode ${MODE[n]}" \
+			"link add ipvl${n}_2 link veth$n netns $NS2 type ipvlan mode ${MODE[n]}" \
+			"link add ipvt${n}_3 link veth$n netns $NS3 type ipvtap mode ${MODE[n]}" \
+			"link show dev ipvl${n}_1"
+	done >>"$TMP_DIR/${LOW[0]%%:*}"
+	for d in "${UP[@]}"; do
+		addr_of "$d"
+		printf '%s\n' "addr add 192.0.2.$ADDR/24 dev ${d#*:}" \
+			"addr add 2001:db8::$ADDR/64 dev ${d#*:} nodad" \
+			"link set ${d#*:} up" >>"$TMP_DIR/${d%%:*}"
+	done
+}
+
+# Run the batches of netns "$@" (their variables), lowers' netns first
+topo_run()
+{
+	local v
+
+	for v in "$@"; do
+		ip -n "${!v}" -d -o -batch "$TMP_DIR/${!v}" 2>"$TMP_DIR/err" \
+			>>"$TMP_DIR/modes" || break
+		rm "$TMP_DIR/${!v}"
+	done
+	[ ! -s "$TMP_DIR/err" ] ||
+		check_err 1 "cannot build the topology: $(head -n 1 "$TMP_DIR/err")"
+}
+
+# The ports of groups "$@" are in their modes, as the kernel reports them
+# on an upper ipv?N_K ("ip -d -o link show" in TMP_DIR/modes, emptied)
+modes_check()
+{
+	local out base n
+
+	read -r -d '' out <"$TMP_DIR/modes"
+	: >"$TMP_DIR/modes"
+	for base in "$@"; do
+		for n in "$base" $((base + 2)) $((base + 4)); do
+			[[ "$out" =~ ipv.${n}_.@[^$'\n']*ipv(lan|tap)\ +mode\ ${MODE[n]}\  ]] ||
+				check_err 1 "the port of veth$n is not in mode ${MODE[n]}"
+		done
+	done
+	return "$RET"
+}
+
 topo_create()
 {
-	local base i n m d v out
+	local base v
 
 	# setup_ns costs five processes a netns, 20 s for four on a debug
 	# kernel: one batch creates them, on NS_LIST for cleanup().
@@ -169,49 +227,13 @@ topo_create()
 		{ RET=$ksft_skip retmsg="cannot create netns"; return 1; }
 	# Their inodes: the tracer sees every netns
 	NETS=$(stat -L --printf '%i ' "${NS_LIST[@]/#//run/netns/}")
-	# One batch a netns, the lowers' first. ipv?N_K has address 4 * N + K.
 	for base in "${!GROUP[@]}"; do
-		group "$base"
-		for i in 0 1 2; do
-			n=$((base + 2 * i))
-			m="mode ${MODES[i]}"
-			printf '%s\n' "link add veth$n type veth peer name veth$((n + 1))" \
-				"link set veth$n up" "link set veth$((n + 1)) up" \
-				"addr add 192.0.2.$((4 * n + 4))/24 dev veth$((n + 1))" \
-				"addr add 2001:db8::$((4 * n + 4))/64 dev veth$((n + 1)) nodad" \
-				"link add ipvl${n}_1 link veth$n type ipvlan $m" \
-				"link add ipvl${n}_2 link veth$n netns $NS2 type ipvlan $m" \
-				"link add ipvt${n}_3 link veth$n netns $NS3 type ipvtap $m" \
-				"link show dev ipvl${n}_1" \
-				>>"$TMP_DIR/${LOW[i]%%:*}"
-		done
-		for d in "${UP[@]}"; do
-			addr_of "$d"
-			printf '%s\n' "addr add 192.0.2.$ADDR/24 dev ${d#*:}" \
-				"addr add 2001:db8::$ADDR/64 dev ${d#*:} nodad" \
-				"link set ${d#*:} up" >>"$TMP_DIR/${d%%:*}"
-		done
+		topo_batch "$base"
 	done
-	for v in NS1 NS4 NS2 NS3; do
-		ip -n "${!v}" -d -o -batch "$TMP_DIR/${!v}" 2>"$TMP_DIR/err" \
-			>>"$TMP_DIR/modes" && continue
-		RET=$ksft_fail
-		grep -q 'Unknown device type\|Garbage instead' "$TMP_DIR/err" &&
-			RET=$ksft_skip
-		retmsg="cannot build the topology: $(head -n 1 "$TMP_DIR/err")"
-		return 1
-	done
-	# The ports' modes, which their last uppers set, as the kernel reports
-	read -r -d '' out <"$TMP_DIR/modes"
-	for base in "${!GROUP[@]}"; do
-		for i in 0 1 2; do
-			n=$((base + 2 * i))
-			[[ "$out" =~ ipvl${n}_1@[^$'\n']*ipvlan\ +mode\ ${MODES[i]}\  ]] &&
-				continue
-			RET=$ksft_fail retmsg="the port of veth$n is not in mode ${MODES[i]}"
-			return 1
-		done
-	done
+	topo_run NS1 NS4 NS2 NS3 && modes_check "${!GROUP[@]}" && return
+	grep -q 'Unknown device type\|Garbage instead' "$TMP_DIR/err" &&
+		RET=$ksft_skip
+	return 1
 }
 
 # slowwait without its date and sleep processes, 1.5 s a round on a debug
@@ -261,9 +283,9 @@ case_end()
 	log_test "$CASE"
 }
 
-# Frames between the group's devices, sent from those not in netns $1 (a
-# socket holds its netns), until run_bounded stops them. They must flow
-# before the teardown, and ipvlan_traffic and its readers end after it.
+# Frames between devices "$@" (an ipvtap's through its tap too) and to the
+# group's uppers, sent from those not in netns GONE (a socket holds its
+# netns), until run_bounded stops them. They must flow.
 traffic_start()
 {
 	local d a=() src=()
@@ -272,28 +294,28 @@ traffic_start()
 		addr_of "$d"
 		a+=(-a "::ffff:192.0.2.$ADDR" -a "2001:db8::$ADDR")
 	done
-	for d in "${PEER[@]}" "${UP[@]}"; do
+	for d in "$@"; do
 		[[ "$d" == *:ipvt* ]] && d+=:tap
-		[ "${d%%:*}" = "$1" ] || src+=("$d")
+		[ "${d%%:*}" = "$GONE" ] || src+=("$d")
 	done
 	exec {TRAFFIC_FD}< <(exec ./ipvlan_traffic "${a[@]}" \
 		"${src[@]}" 2>"$TMP_DIR/traffic")
 	TRAFFIC_PID=$!
 	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" TRAFFIC_BEFORE
-	[[ "$TRAFFIC_BEFORE" =~ received\ [1-9].*read\ [1-9] ]]
 	check_err $? "no frames flowed: ${TRAFFIC_BEFORE:-$(cat "$TMP_DIR/traffic")}"
 }
 
-# Run "$@", the teardown, with frames flowing, and wait for it to return: it
-# does once the lowers it deletes are freed, which their uppers may hold off.
-# If it does not, it may hold RTNL: the case ends there, and fails.
+# Run "$@", the teardown, with frames flowing between the group's peers and
+# uppers, and wait for it to return: it does once the lowers it deletes are
+# freed, which their uppers may hold off. If it does not, it may hold RTNL:
+# the case ends there, and fails.
 run_bounded()
 {
-	local fd line pid out='' rc=0 gone=''
+	local fd line pid out='' rc=0 GONE=''
 
 	trace_ready
-	[ "$2" = netns ] && gone=$4
-	traffic_start "$gone"
+	[ "$2" = netns ] && GONE=$4
+	traffic_start "${PEER[@]}" "${UP[@]}"
 	exec {fd}< <(exec "$@" </dev/null 2>&1)
 	pid=$!
 	while read -r -t "$WAIT_TIMEOUT" -u "$fd" line || { rc=$?; false; }; do
@@ -309,7 +331,8 @@ run_bounded()
 	wait "$pid"
 	check_err $? "'$*' failed: $out"
 	kill "$TRAFFIC_PID"
-	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" line
+	# Its sockets closed: the next one binds to the same devices
+	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" line && wait "$TRAFFIC_PID"
 	check_err $? "ipvlan_traffic or a tap reader has not ended in ${WAIT_TIMEOUT}s"
 	exec {TRAFFIC_FD}<&-
 	log_info "frames: $TRAFFIC_BEFORE; in all: $line"
@@ -336,7 +359,7 @@ devs_in()
 		read -r -d '' "links[$ns]" <"$TMP_DIR/links.$ns"
 	done
 	for d in "$@"; do
-		[[ "${links[${d%%:*}]}" =~ ": ${d#*:}"[@:] ]]
+		[[ "${links[${d%%:*}]}" =~ ": ${d#*:}"[@:]$LINK_RE ]]
 		[ $? = "$want" ] && out+=("${d#*:} in ${d%%-*}")
 	done
 	echo "${out[*]}"
@@ -384,36 +407,57 @@ del_lowers_netns()
 	case_end
 }
 
-del_upper_netns()
+# The uppers follow their lowers' MTU and MAC, in every netns. Then the
+# lowers go down and up, and two ports swap l3s and l2: the l3s hooks go,
+# and come back.
+change_lowers()
 {
-	case_start "ip netns del of an upper's netns: lowers and other uppers stay" ||
-		return
+	local n left LINK_RE="[^"$'\n'"]* mtu 1400 [^"$'\n'"]*link/ether 02:00:00:00:00:01 "
+
+	case_start "lowers that change: their uppers follow" || return
 	group 20
-	run_bounded ip netns del "$NS2" || return
-	remove_ns_list "$NS2"
-	expect_gone "" "$NS2:lo" "${UP[1]}" "${UP[4]}" "${UP[7]}"
-	unset "UP[1]" "UP[4]" "UP[7]"
-	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
-	trace_verify
+	for n in 20 22 24; do
+		printf 'link set veth%s %s\n' "$n" "mtu 1400 address 02:00:00:00:00:01" \
+			"$n" down "$n" up
+	done >"$TMP_DIR/change"
+	printf '%s\n' "link set ipvl24_1 type ipvlan mode l2" \
+		"link set ipvl20_1 type ipvlan mode l3s" >>"$TMP_DIR/change"
+	MODE[20]=l3s MODE[24]=l2
+	ip -n "$NS1" -batch "$TMP_DIR/change"
+	check_err $? "cannot change the lowers"
+	left=$(devs_in -m "${UP[@]}")
+	check_err $? "not with their lower's MTU and MAC: $left"
 	case_end
 }
 
-# A lower that changes netns sees NETDEV_UNREGISTER too: its uppers stay,
-# and go with it once it is deleted there.
+# A lower that changes netns sees NETDEV_UNREGISTER too: its uppers stay.
+# Those in the netns it left go with it (its l3s hooks have left it), the
+# others with the lower.
 move_lowers()
 {
 	local d
 
 	case_start "lowers moved to another netns: their uppers stay, then go" ||
 		return
-	for d in "${LOW[@]#*:}"; do
+	group 20
+	for d in "${LOW[@]#*:}" "${PEER[@]#*:}"; do
 		echo "link set $d netns $NS3"
 	done >"$TMP_DIR/move"
 	run_bounded ip -n "$NS1" -batch "$TMP_DIR/move" || return
-	LOW=("${LOW[@]/#$NS1:/$NS3:}")
+	LOW=("${LOW[@]/#$NS1:/$NS3:}") PEER=("${PEER[@]/#$NS1:/$NS3:}")
 	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
-	# A move takes a device down: up, they pass frames again.
-	printf 'link set %s up\n' "${LOW[@]#*:}" | ip -n "$NS3" -batch -
+	# A move takes a device down: up, they pass frames again. The ports'
+	# modes, as the uppers here report them.
+	{
+		printf 'link set %s up\n' "${LOW[@]#*:}" "${PEER[@]#*:}"
+		echo "link show"
+	} | ip -n "$NS3" -d -o -batch - >"$TMP_DIR/modes"
+	modes_check 20
+	# The other uppers stay, or ipvlan_traffic fails in the next teardown.
+	run_bounded ip netns del "$NS1" || return
+	remove_ns_list "$NS1"
+	expect_gone "" "$NS1:lo" "${UP[0]}" "${UP[3]}" "${UP[6]}"
+	unset "UP[0]" "UP[3]" "UP[6]"
 	printf 'link del %s\n' "${LOW[@]#*:}" >"$TMP_DIR/del"
 	run_bounded ip -n "$NS3" -batch "$TMP_DIR/del" || return
 	expect_gone "$NS3" "${LOW[@]}" "${PEER[@]}" "${UP[@]}"
