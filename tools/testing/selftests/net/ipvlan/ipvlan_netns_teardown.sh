@@ -155,46 +155,6 @@ addr_of()
 	ADDR=$((4 * ${m%_*} + ${m#*_}))
 }
 
-# Append group $1's devices to their netns' batches. ipv?N_K has address
-# 4 * N + K; port vethN, mode MODE[N].
-topo_batch()
-{
-	local i n d
-
-	group "$1"
-	for i in 0 1 2; do
-		n=$(($1 + 2 * i)) MODE[n]=${MODES[i]}
-		printf '%s\n' "link add veth$n type veth peer name veth$((n + 1))" \
-			"link set veth$n up" "link set veth$((n + 1)) up" \
-			"addr add 192.0.2.$((4 * n + 4))/24 dev veth$((n + 1))" \
-			"addr add 2001:db8::$((4 * n + 4))/64 dev veth$((n + 1)) nodad" \
-			"link add ipvl${n}_1 link veth$n type ipvlan mode ${MODE[n]}" \
-			"link add ipvl${n}_2 link veth$n netns $NS2 type ipvlan mode ${MODE[n]}" \
-			"link add ipvt${n}_3 link veth$n netns $NS3 type ipvtap mode ${MODE[n]}" \
-			"link show dev ipvl${n}_1"
-	done >>"$TMP_DIR/${LOW[0]%%:*}"
-	for d in "${UP[@]}"; do
-		addr_of "$d"
-		printf '%s\n' "addr add 192.0.2.$ADDR/24 dev ${d#*:}" \
-			"addr add 2001:db8::$ADDR/64 dev ${d#*:} nodad" \
-			"link set ${d#*:} up" >>"$TMP_DIR/${d%%:*}"
-	done
-}
-
-# Run the batches of netns "$@" (their variables), lowers' netns first
-topo_run()
-{
-	local v
-
-	for v in "$@"; do
-		ip -n "${!v}" -d -o -batch "$TMP_DIR/${!v}" 2>"$TMP_DIR/err" \
-			>>"$TMP_DIR/modes" || break
-		rm "$TMP_DIR/${!v}"
-	done
-	[ ! -s "$TMP_DIR/err" ] ||
-		check_err 1 "cannot build the topology: $(head -n 1 "$TMP_DIR/err")"
-}
-
 # The ports of groups "$@" are in their modes, as the kernel reports them
 # on an upper ipv?N_K ("ip -d -o link show" in TMP_DIR/modes, emptied)
 modes_check()
@@ -214,7 +174,7 @@ modes_check()
 
 topo_create()
 {
-	local base v
+	local base i n m d v
 
 	# setup_ns costs five processes a netns, 20 s for four on a debug
 	# kernel: one batch creates them, on NS_LIST for cleanup().
@@ -227,13 +187,39 @@ topo_create()
 		{ RET=$ksft_skip retmsg="cannot create netns"; return 1; }
 	# Their inodes: the tracer sees every netns
 	NETS=$(stat -L --printf '%i ' "${NS_LIST[@]/#//run/netns/}")
+	# One batch a netns, the lowers' first. ipv?N_K has address 4 * N + K.
 	for base in "${!GROUP[@]}"; do
-		topo_batch "$base"
+		group "$base"
+		for i in 0 1 2; do
+			n=$((base + 2 * i)) MODE[base + 2 * i]=${MODES[i]}
+			m="mode ${MODES[i]}"
+			printf '%s\n' "link add veth$n type veth peer name veth$((n + 1))" \
+				"link set veth$n up" "link set veth$((n + 1)) up" \
+				"addr add 192.0.2.$((4 * n + 4))/24 dev veth$((n + 1))" \
+				"addr add 2001:db8::$((4 * n + 4))/64 dev veth$((n + 1)) nodad" \
+				"link add ipvl${n}_1 link veth$n type ipvlan $m" \
+				"link add ipvl${n}_2 link veth$n netns $NS2 type ipvlan $m" \
+				"link add ipvt${n}_3 link veth$n netns $NS3 type ipvtap $m" \
+				"link show dev ipvl${n}_1" \
+				>>"$TMP_DIR/${LOW[i]%%:*}"
+		done
+		for d in "${UP[@]}"; do
+			addr_of "$d"
+			printf '%s\n' "addr add 192.0.2.$ADDR/24 dev ${d#*:}" \
+				"addr add 2001:db8::$ADDR/64 dev ${d#*:} nodad" \
+				"link set ${d#*:} up" >>"$TMP_DIR/${d%%:*}"
+		done
 	done
-	topo_run NS1 NS4 NS2 NS3 && modes_check "${!GROUP[@]}" && return
-	grep -q 'Unknown device type\|Garbage instead' "$TMP_DIR/err" &&
-		RET=$ksft_skip
-	return 1
+	for v in NS1 NS4 NS2 NS3; do
+		ip -n "${!v}" -d -o -batch "$TMP_DIR/${!v}" 2>"$TMP_DIR/err" \
+			>>"$TMP_DIR/modes" && continue
+		RET=$ksft_fail
+		grep -q 'Unknown device type\|Garbage instead' "$TMP_DIR/err" &&
+			RET=$ksft_skip
+		retmsg="cannot build the topology: $(head -n 1 "$TMP_DIR/err")"
+		return 1
+	done
+	modes_check "${!GROUP[@]}"
 }
 
 # slowwait without its date and sleep processes, 1.5 s a round on a debug
@@ -283,9 +269,9 @@ case_end()
 	log_test "$CASE"
 }
 
-# Frames between devices "$@" (an ipvtap's through its tap too) and to the
-# group's uppers, sent from those not in netns GONE (a socket holds its
-# netns), until run_bounded stops them. They must flow.
+# Frames between the group's devices, sent from those not in netns $1 (a
+# socket holds its netns), until run_bounded stops them. They must flow
+# before the teardown, and ipvlan_traffic and its readers end after it.
 traffic_start()
 {
 	local d a=() src=()
@@ -294,28 +280,28 @@ traffic_start()
 		addr_of "$d"
 		a+=(-a "::ffff:192.0.2.$ADDR" -a "2001:db8::$ADDR")
 	done
-	for d in "$@"; do
+	for d in "${PEER[@]}" "${UP[@]}"; do
 		[[ "$d" == *:ipvt* ]] && d+=:tap
-		[ "${d%%:*}" = "$GONE" ] || src+=("$d")
+		[ "${d%%:*}" = "$1" ] || src+=("$d")
 	done
 	exec {TRAFFIC_FD}< <(exec ./ipvlan_traffic "${a[@]}" \
 		"${src[@]}" 2>"$TMP_DIR/traffic")
 	TRAFFIC_PID=$!
 	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" TRAFFIC_BEFORE
+	[[ "$TRAFFIC_BEFORE" =~ received\ [1-9].*read\ [1-9] ]]
 	check_err $? "no frames flowed: ${TRAFFIC_BEFORE:-$(cat "$TMP_DIR/traffic")}"
 }
 
-# Run "$@", the teardown, with frames flowing between the group's peers and
-# uppers, and wait for it to return: it does once the lowers it deletes are
-# freed, which their uppers may hold off. If it does not, it may hold RTNL:
-# the case ends there, and fails.
+# Run "$@", the teardown, with frames flowing, and wait for it to return: it
+# does once the lowers it deletes are freed, which their uppers may hold off.
+# If it does not, it may hold RTNL: the case ends there, and fails.
 run_bounded()
 {
-	local fd line pid out='' rc=0 GONE=''
+	local fd line pid out='' rc=0 gone=''
 
 	trace_ready
-	[ "$2" = netns ] && GONE=$4
-	traffic_start "${PEER[@]}" "${UP[@]}"
+	[ "$2" = netns ] && gone=$4
+	traffic_start "$gone"
 	exec {fd}< <(exec "$@" </dev/null 2>&1)
 	pid=$!
 	while read -r -t "$WAIT_TIMEOUT" -u "$fd" line || { rc=$?; false; }; do
@@ -331,8 +317,7 @@ run_bounded()
 	wait "$pid"
 	check_err $? "'$*' failed: $out"
 	kill "$TRAFFIC_PID"
-	# Its sockets closed: the next one binds to the same devices
-	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" line && wait "$TRAFFIC_PID"
+	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" line
 	check_err $? "ipvlan_traffic or a tap reader has not ended in ${WAIT_TIMEOUT}s"
 	exec {TRAFFIC_FD}<&-
 	log_info "frames: $TRAFFIC_BEFORE; in all: $line"
@@ -452,7 +437,7 @@ move_lowers()
 		printf 'link set %s up\n' "${LOW[@]#*:}" "${PEER[@]#*:}"
 		echo "link show"
 	} | ip -n "$NS3" -d -o -batch - >"$TMP_DIR/modes"
-	modes_check 20
+	modes_check 20 || { case_end; return; }
 	# The other uppers stay, or ipvlan_traffic fails in the next teardown.
 	run_bounded ip netns del "$NS1" || return
 	remove_ns_list "$NS1"
