@@ -24,6 +24,8 @@ MODES=(l2 l3 l3s)
 SPLAT_RE='WARNING:|BUG:|Oops|general protection|UBSAN:|list_(add|del) corruption'
 SPLAT_RE+='|refcount_t:|ref_tracker:|detected stall|blocked for more than'
 SPLAT_RE+='|unregister_netdevice: waiting for'
+# What devs_in also asks of a device's line (change_lowers sets it)
+LINK_RE=''
 
 # shellcheck disable=SC2016 # bpftrace's variables
 # @net[tid]: the netns whose queue unregister_netdevice_many_net() is
@@ -85,8 +87,7 @@ END {
 }'
 
 # Wait until bpftrace has attached: it compiles for 10-30 s on a debug
-# kernel, while the netns and the topology are built. What it sees from
-# then on is checked, but for what the case still awaits.
+# kernel, while the netns and the topology are built.
 trace_ready()
 {
 	local i=0
@@ -104,11 +105,11 @@ trace_ready()
 	elif ((!TRACE_FROM)); then
 		log_info "checking the ${PER_NETNS:-direct} path"
 	fi
-	[ -s "$TMP_DIR/expected" ] || TRACE_FROM=${#MAPFILE[@]}
+	TRACE_FROM=${#MAPFILE[@]}
 }
 
 # Check what the tracer saw against TMP_DIR/expected, waiting for what is
-# not freed yet.
+# not freed yet, and empty it.
 trace_verify()
 {
 	local errs
@@ -117,6 +118,7 @@ trace_verify()
 	errs=$(poll awk -v from="$TRACE_FROM" -v nets="$NETS" "$TRACE_AWK" \
 		"$TMP_DIR/expected" "$BT_OUT")
 	check_err $? "$errs"
+	: >"$TMP_DIR/expected"
 }
 
 # The tracer must see "NETNS:DEV" $2... go, once each: an upper from its
@@ -159,17 +161,19 @@ addr_of()
 # on an upper ipv?N_K ("ip -d -o link show" in TMP_DIR/modes, emptied)
 modes_check()
 {
-	local out base n
+	local out base n bad=0
 
 	read -r -d '' out <"$TMP_DIR/modes"
 	: >"$TMP_DIR/modes"
 	for base in "$@"; do
 		for n in "$base" $((base + 2)) $((base + 4)); do
-			[[ "$out" =~ ipv.${n}_.@[^$'\n']*ipv(lan|tap)\ +mode\ ${MODE[n]}\  ]] ||
-				check_err 1 "the port of veth$n is not in mode ${MODE[n]}"
+			[[ "$out" =~ ipv.${n}_.@[^$'\n']*ipv(lan|tap)\ +mode\ ${MODE[n]}\  ]] &&
+				continue
+			check_err 1 "the port of veth$n is not in mode ${MODE[n]}"
+			bad=1
 		done
 	done
-	return "$RET"
+	return "$bad"
 }
 
 topo_create()
@@ -431,18 +435,24 @@ move_lowers()
 	run_bounded ip -n "$NS1" -batch "$TMP_DIR/move" || return
 	LOW=("${LOW[@]/#$NS1:/$NS3:}") PEER=("${PEER[@]/#$NS1:/$NS3:}")
 	check_stay "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
-	# A move takes a device down: up, they pass frames again. The ports'
-	# modes, as the uppers here report them.
+	# A move takes a device down and its addresses away: with them again,
+	# they pass frames. The ports' modes, as the uppers here report them.
 	{
 		printf 'link set %s up\n' "${LOW[@]#*:}" "${PEER[@]#*:}"
+		for d in "${PEER[@]#*:veth}"; do
+			echo "addr add 192.0.2.$((4 * d))/24 dev veth$d"
+			echo "addr add 2001:db8::$((4 * d))/64 dev veth$d nodad"
+		done
 		echo "link show"
 	} | ip -n "$NS3" -d -o -batch - >"$TMP_DIR/modes"
+	check_err $? "cannot set the moved lowers up"
 	modes_check 20 || { case_end; return; }
 	# The other uppers stay, or ipvlan_traffic fails in the next teardown.
 	run_bounded ip netns del "$NS1" || return
 	remove_ns_list "$NS1"
 	expect_gone "" "$NS1:lo" "${UP[0]}" "${UP[3]}" "${UP[6]}"
 	unset "UP[0]" "UP[3]" "UP[6]"
+	trace_verify
 	printf 'link del %s\n' "${LOW[@]#*:}" >"$TMP_DIR/del"
 	run_bounded ip -n "$NS3" -batch "$TMP_DIR/del" || return
 	expect_gone "$NS3" "${LOW[@]}" "${PEER[@]}" "${UP[@]}"
