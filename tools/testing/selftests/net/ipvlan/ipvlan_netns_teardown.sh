@@ -195,7 +195,7 @@ topo_create()
 	for base in "${!GROUP[@]}"; do
 		group "$base"
 		for i in 0 1 2; do
-			n=$((base + 2 * i)) MODE[base + 2 * i]=${MODES[i]}
+			n=$((base + 2 * i)) MODE[n]=${MODES[i]}
 			m="mode ${MODES[i]}"
 			printf '%s\n' "link add veth$n type veth peer name veth$((n + 1))" \
 				"link set veth$n up" "link set veth$((n + 1)) up" \
@@ -321,7 +321,8 @@ run_bounded()
 	wait "$pid"
 	check_err $? "'$*' failed: $out"
 	kill "$TRAFFIC_PID"
-	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" line
+	# Ended, its sockets closed: the next run binds to the same devices
+	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" line && wait "$TRAFFIC_PID"
 	check_err $? "ipvlan_traffic or a tap reader has not ended in ${WAIT_TIMEOUT}s"
 	exec {TRAFFIC_FD}<&-
 	log_info "frames: $TRAFFIC_BEFORE; in all: $line"
@@ -409,9 +410,9 @@ change_lowers()
 		printf 'link set veth%s %s\n' "$n" "mtu 1400 address 02:00:00:00:00:01" \
 			"$n" down "$n" up
 	done >"$TMP_DIR/change"
-	printf '%s\n' "link set ipvl24_1 type ipvlan mode l2" \
-		"link set ipvl20_1 type ipvlan mode l3s" >>"$TMP_DIR/change"
 	MODE[20]=l3s MODE[24]=l2
+	printf 'link set ipvl%s_1 type ipvlan mode %s\n' 24 "${MODE[24]}" \
+		20 "${MODE[20]}" >>"$TMP_DIR/change"
 	ip -n "$NS1" -batch "$TMP_DIR/change"
 	check_err $? "cannot change the lowers"
 	left=$(devs_in -m "${UP[@]}")

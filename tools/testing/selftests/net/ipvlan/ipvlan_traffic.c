@@ -44,8 +44,6 @@ static int udp_socket(const char *dev)
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, strlen(dev) + 1) ||
 	    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
-	    /* beside the last run's, which may not have closed yet */
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    /* IPv4 groups too, which an IPv6 socket does not join */
 	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &one, sizeof(one)) ||
 	    bind(fd, (void *)&any, sizeof(any)))
