@@ -10,15 +10,17 @@
 #   NS1: veth0,  veth2,  veth4:  ipvl0_1 in NS1,  ipvl0_2 in NS2, ipvt0_3 in NS3
 #   NS4: veth10, veth12, veth14: ipvl10_1 in NS4, ipvl10_2 ...,   ipvt10_3 ...
 #   NS1: veth20, veth22, veth24: ipvl20_1 in NS1, ipvl20_2 ...,   ipvt20_3 ...
+#   NS5: veth30, veth32, veth34: ipvl30_1 in NS5, ipvl30_2 ...,   ipvt30_3 ...
 #
 # (ipvl: ipvlan, ipvt: ipvtap, with addresses; vethN's peer is veth<N+1>;
 # a group's ports: mode l2, l3, l3s.)
 
-# In this order: each takes the topology the last one left.
-ALL_TESTS="del_lowers del_lowers_netns change_lowers move_lowers"
+# In this order: each takes the topology the last one left. The tracer's
+# probe in ipvlan goes with the module: unload comes last.
+ALL_TESTS="del_lowers del_lowers_netns change_lowers move_lowers unload"
 
 # Lower groups: the netns of their lowers
-GROUP=([0]=NS1 [10]=NS4 [20]=NS1)
+GROUP=([0]=NS1 [10]=NS4 [20]=NS1 [30]=NS5)
 MODES=(l2 l3 l3s)
 # WARN, BUG (KASAN's too), lockdep, RCU stalls, leaked references
 SPLAT_RE='WARNING:|BUG:|Oops|general protection|UBSAN:|list_(add|del) corruption'
@@ -182,7 +184,7 @@ topo_create()
 
 	# setup_ns costs five processes a netns, 20 s for four on a debug
 	# kernel: one batch creates them, on NS_LIST for cleanup().
-	for v in NS1 NS2 NS3 NS4; do
+	for v in NS1 NS2 NS3 NS4 NS5; do
 		printf -v "$v" '%s-%s' "${v,,}" "$$"
 		echo "netns add ${!v}"
 		NS_LIST+=("${!v}")
@@ -214,7 +216,7 @@ topo_create()
 				"link set ${d#*:} up" >>"$TMP_DIR/${d%%:*}"
 		done
 	done
-	for v in NS1 NS4 NS2 NS3; do
+	for v in NS1 NS4 NS5 NS2 NS3; do
 		ip -n "${!v}" -d -o -batch "$TMP_DIR/${!v}" 2>"$TMP_DIR/err" \
 			>>"$TMP_DIR/modes" && continue
 		RET=$ksft_fail
@@ -274,26 +276,38 @@ case_end()
 }
 
 # Frames between the group's devices, sent from those not in netns $1 (a
-# socket holds its netns), until run_bounded stops them. They must flow
-# before the teardown, and ipvlan_traffic and its readers end after it.
+# socket holds its netns), and through the ipvtaps' taps unless NOTAP, until
+# traffic_stop. They must flow; a device missing fails them.
 traffic_start()
 {
-	local d a=() src=()
+	local d a=() src=() read='read [0-9]'
 
 	for d in "${UP[@]}"; do
 		addr_of "$d"
 		a+=(-a "::ffff:192.0.2.$ADDR" -a "2001:db8::$ADDR")
 	done
 	for d in "${PEER[@]}" "${UP[@]}"; do
-		[[ "$d" == *:ipvt* ]] && d+=:tap
-		[ "${d%%:*}" = "$1" ] || src+=("$d")
+		[ "${d%%:*}" = "$1" ] && continue
+		[[ "$d" == *:ipvt* && -z "$NOTAP" ]] && d+=:tap read='read [1-9]'
+		src+=("$d")
 	done
 	exec {TRAFFIC_FD}< <(exec ./ipvlan_traffic "${a[@]}" \
 		"${src[@]}" 2>"$TMP_DIR/traffic")
 	TRAFFIC_PID=$!
 	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" TRAFFIC_BEFORE
-	[[ "$TRAFFIC_BEFORE" =~ received\ [1-9].*read\ [1-9] ]]
+	[[ "$TRAFFIC_BEFORE" =~ received\ [1-9].*$read ]]
 	check_err $? "no frames flowed: ${TRAFFIC_BEFORE:-$(cat "$TMP_DIR/traffic")}"
+}
+
+# ipvlan_traffic and its tap readers must end, their sockets closed: the
+# next one binds to the same devices.
+traffic_stop()
+{
+	kill "$TRAFFIC_PID"
+	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" TRAFFIC_AFTER &&
+		wait "$TRAFFIC_PID"
+	check_err $? "ipvlan_traffic or a tap reader has not ended in ${WAIT_TIMEOUT}s"
+	exec {TRAFFIC_FD}<&-
 }
 
 # Run "$@", the teardown, with frames flowing, and wait for it to return: it
@@ -320,12 +334,8 @@ run_bounded()
 	exec {fd}<&-
 	wait "$pid"
 	check_err $? "'$*' failed: $out"
-	kill "$TRAFFIC_PID"
-	# Ended, its sockets closed: the next run binds to the same devices
-	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" line && wait "$TRAFFIC_PID"
-	check_err $? "ipvlan_traffic or a tap reader has not ended in ${WAIT_TIMEOUT}s"
-	exec {TRAFFIC_FD}<&-
-	log_info "frames: $TRAFFIC_BEFORE; in all: $line"
+	traffic_stop
+	log_info "frames: $TRAFFIC_BEFORE; in all: $TRAFFIC_AFTER"
 }
 
 # Print those of the "NETNS:DEV" arguments that are present (with -m:
@@ -459,6 +469,45 @@ move_lowers()
 	expect_gone "$NS3" "${LOW[@]}" "${PEER[@]}" "${UP[@]}"
 	check_gone "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	trace_verify
+	case_end
+}
+
+# Unloading ipvtap, then ipvlan, deletes their uppers in every netns, and
+# leaves the lowers passing frames. An open tap holds ipvtap. Then the
+# modules load again, with uppers.
+unload()
+{
+	local ipvtap='' ipvlan=''
+
+	case_start "module unload: the uppers go, in every netns" || return
+	group 30
+	read -r ipvtap 2>/dev/null </sys/module/ipvtap/refcnt
+	read -r ipvlan 2>/dev/null </sys/module/ipvlan/refcnt
+	if [ "$ipvtap:$ipvlan" != 0:1 ]; then
+		RET=$ksft_skip
+		retmsg="built in or held: ipvtap, ipvlan refcnt '$ipvtap', '$ipvlan'"
+		case_end
+		return
+	fi
+	traffic_start
+	modprobe -r ipvtap 2>/dev/null
+	check_err $((!$?)) "ipvtap was unloaded with a tap open"
+	traffic_stop
+	# Its traffic needs every upper and peer: the refused unload took none.
+	NOTAP=1 run_bounded modprobe -r ipvtap ipvlan || return
+	expect_gone "" "${UP[@]}"
+	check_gone "${UP[@]}"
+	trace_verify
+	# Between the lowers and their peers, with no port on their way
+	PEER+=("${LOW[@]}") UP=()
+	traffic_start
+	traffic_stop
+	# ip link add loads the modules again
+	ip -n "$NS5" -batch - 2>"$TMP_DIR/err" <<-EOF
+		link add ipvl30_1 link veth30 type ipvlan
+		link add ipvt30_3 link veth30 netns $NS3 type ipvtap
+	EOF
+	check_err $? "cannot add uppers again: $(head -n 1 "$TMP_DIR/err")"
 	case_end
 }
 
