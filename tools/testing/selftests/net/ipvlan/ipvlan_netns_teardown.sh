@@ -11,21 +11,23 @@
 #   NS4: veth10, veth12, veth14: ipvl10_1 in NS4, ipvl10_2 ...,   ipvt10_3 ...
 #   NS1: veth20, veth22, veth24: ipvl20_1 in NS1, ipvl20_2 ...,   ipvt20_3 ...
 #   NS5: veth30, veth32, veth34: ipvl30_1 in NS5, ipvl30_2 ...,   ipvt30_3 ...
+#   NS5: veth36:                 ipvl36_1 in NS5, mode l2
 #
 # (ipvl: ipvlan, ipvt: ipvtap, with addresses; vethN's peer is veth<N+1>;
 # a group's ports: mode l2, l3, l3s.)
 
 # In this order: each takes the topology the last one left. The tracer's
 # probe in ipvlan goes with the module: unload comes last.
-ALL_TESTS="del_lowers del_lowers_netns change_lowers move_lowers unload"
+ALL_TESTS="del_lowers del_lowers_netns change_lowers move_lowers backlog unload"
 
 # Lower groups: the netns of their lowers
 GROUP=([0]=NS1 [10]=NS4 [20]=NS1 [30]=NS5)
 MODES=(l2 l3 l3s)
-# WARN, BUG (KASAN's too), lockdep, RCU stalls, leaked references, stacks
+# WARN, BUG (KASAN's too), lockdep, RCU stalls, leaked references, stacks,
+# debugobjects
 SPLAT_RE='WARNING:|BUG:|Oops|general protection|UBSAN:|list_(add|del) corruption'
 SPLAT_RE+='|refcount_t:|ref_tracker:|detected stall|blocked for more than'
-SPLAT_RE+='|unregister_netdevice: waiting for|Call Trace:'
+SPLAT_RE+='|unregister_netdevice: waiting for|Call Trace:|ODEBUG:'
 # What devs_in also asks of a device's line (change_lowers sets it)
 LINK_RE=''
 
@@ -39,6 +41,12 @@ kprobe:free_netdev
 	$dev = (struct net_device *)arg0;
 	printf("EVENT %llu %s %s %u %u\n", nsecs, probe, $dev->name,
 	       $dev->nd_net.net->ns.inum, @net[tid]);
+}
+kprobe:cancel_work_sync
+/comm == "ip"/
+{
+	printf("PENDING %s %llu\n", ksym((uint64)((struct work_struct *)arg0)->func),
+	       ((struct work_struct *)arg0)->data.counter & 1);
 }'
 # shellcheck disable=SC2016 # bpftrace's variables
 BT_PERNET='
@@ -216,6 +224,10 @@ topo_create()
 				"link set ${d#*:} up" >>"$TMP_DIR/${d%%:*}"
 		done
 	done
+	printf '%s\n' "link add veth36 type veth peer name veth37" "link set veth36 up" \
+		"link set veth37 up" "addr add 192.0.2.148/24 dev veth37" \
+		"link add ipvl36_1 link veth36 type ipvlan mode l2" \
+		"addr add 192.0.2.145/24 dev ipvl36_1" "link set ipvl36_1 up" >>"$TMP_DIR/$NS5"
 	for v in NS1 NS4 NS5 NS2 NS3; do
 		ip -n "${!v}" -d -o -batch "$TMP_DIR/${!v}" 2>"$TMP_DIR/err" \
 			>>"$TMP_DIR/modes" && continue
@@ -291,7 +303,8 @@ traffic_start()
 		[[ "$d" == *:ipvt* && -z "$NOTAP" ]] && d+=:tap read='read [1-9]'
 		src+=("$d")
 	done
-	exec {TRAFFIC_FD}< <(exec ./ipvlan_traffic "${a[@]}" \
+	# shellcheck disable=SC2086 # PIN: a command that runs the next one
+	exec {TRAFFIC_FD}< <(exec $PIN ./ipvlan_traffic "${a[@]}" \
 		"${src[@]}" 2>"$TMP_DIR/traffic")
 	TRAFFIC_PID=$!
 	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" TRAFFIC_BEFORE
@@ -470,6 +483,37 @@ move_lowers()
 	expect_gone "$NS3" "${LOW[@]}" "${PEER[@]}" "${UP[@]}"
 	check_gone "${UP[@]}" "${LOW[@]}" "${PEER[@]}"
 	trace_verify
+	case_end
+}
+
+# Frames wait on an l2 port's multicast backlog when its last upper goes:
+# the port must cancel its work, and drop them with the references they
+# hold on the lower. Meanwhile a SCHED_FIFO loop keeps the work from
+# running on CPU 1, where the frames arrive.
+backlog()
+{
+	local cpus hog hit=0
+
+	case_start "the last upper goes, frames queued for it: they are dropped" ||
+		return
+	read -r cpus </sys/devices/system/cpu/online
+	if [ "$cpus" = 0 ]; then
+		RET=$ksft_skip retmsg="needs a CPU 1"
+		case_end
+		return
+	fi
+	PEER=("$NS5:veth37") UP=("$NS5:ipvl36_1")
+	timeout 4 chrt -f 1 taskset -c 1 sh -c 'while :; do :; done' &
+	hog=$!
+	printf 'link del %s\n' ipvl36_1 veth36 >"$TMP_DIR/del"
+	PIN="chrt -f 2 taskset -c 1" run_bounded ip -n "$NS5" -batch "$TMP_DIR/del" ||
+		return
+	wait "$hog"
+	if [ -z "$BT_SKIP" ]; then
+		mapfile -t -s "$TRACE_FROM" <"$BT_OUT"
+		[[ "${MAPFILE[*]}" == *"PENDING ipvlan_process_multicast 1"* ]] && hit=1
+		log_info "work pending as the port went: hit the window in $hit of 1"
+	fi
 	case_end
 }
 

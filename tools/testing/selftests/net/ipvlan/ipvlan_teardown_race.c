@@ -38,11 +38,11 @@
 #define BOUND_MS	20000
 #define BUDGET_MS	20000	/* of iterations; 1/4 if slow */
 #define STALL_MS	8000
-/* WARN, BUG (KASAN's too), lockdep, RCU stalls, leaked references, stacks */
+/* WARN, BUG (KASAN's too), lockdep, RCU stalls, leaks, stacks, debugobjects */
 #define SPLAT_RE	"WARNING:|BUG:|Oops|general protection|UBSAN:|" \
 			"list_(add|del) corruption|refcount_t:|ref_tracker:|" \
 			"detected stall|blocked for more than|" \
-			"unregister_netdevice: waiting for|Call Trace:"
+			"unregister_netdevice: waiting for|Call Trace:|ODEBUG:"
 
 enum act { DEL_LOWER, DISMANTLE, DEL_ON_DOWN, DEL_ON_DISMANTLE, DEL };
 
