@@ -2,5 +2,4 @@
 # ipvlan_port_destroy() frees the frames left on the multicast backlog but
 # keeps the reference each holds on its device (the upper that sent it, or
 # the lower): that device is never freed.
-# Not caught by the suite (README.md says why): run it to check that.
 /^static void ipvlan_port_destroy/,/^}/s/^\t\tdev_put(skb->dev);$/\t\t;/
