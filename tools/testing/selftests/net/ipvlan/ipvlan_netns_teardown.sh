@@ -34,6 +34,7 @@ LINK_RE=''
 # shellcheck disable=SC2016 # bpftrace's variables
 # @net[tid]: the netns whose queue unregister_netdevice_many_net() is
 # unregistering, where the kernel has one (BT_PERNET); BEGIN declares it.
+# PENDING: a work an ip cancels, and whether it was still queued.
 BT_PROG='BEGIN { @net[0] = 0; delete(@net[0]); printf("READY\n"); }
 kprobe:ipvlan_uninit,
 kprobe:free_netdev
@@ -289,7 +290,9 @@ case_end()
 
 # Frames between the group's devices, sent from those not in netns $1 (a
 # socket holds its netns), and through the ipvtaps' taps unless NOTAP, until
-# traffic_stop. They must flow; a device missing fails them.
+# traffic_stop. They must flow; a device missing fails them. With STARVE,
+# they are sent from CPU 1 at a SCHED_FIFO priority and, once they flow, a
+# SCHED_FIFO loop holds CPU 1 for 4 s: its workers wait.
 traffic_start()
 {
 	local d a=() src=() read='read [0-9]'
@@ -303,13 +306,17 @@ traffic_start()
 		[[ "$d" == *:ipvt* && -z "$NOTAP" ]] && d+=:tap read='read [1-9]'
 		src+=("$d")
 	done
-	# shellcheck disable=SC2086 # PIN: a command that runs the next one
-	exec {TRAFFIC_FD}< <(exec $PIN ./ipvlan_traffic "${a[@]}" \
+	# shellcheck disable=SC2086 # a command that runs the next one
+	exec {TRAFFIC_FD}< <(exec ${STARVE:+chrt -f 2 taskset -c 1} ./ipvlan_traffic "${a[@]}" \
 		"${src[@]}" 2>"$TMP_DIR/traffic")
 	TRAFFIC_PID=$!
 	read -r -t "$WAIT_TIMEOUT" -u "$TRAFFIC_FD" TRAFFIC_BEFORE
 	[[ "$TRAFFIC_BEFORE" =~ received\ [1-9].*$read ]]
 	check_err $? "no frames flowed: ${TRAFFIC_BEFORE:-$(cat "$TMP_DIR/traffic")}"
+	if [ -n "$STARVE" ]; then
+		timeout 4 chrt -f 1 taskset -c 1 sh -c 'while :; do :; done' &
+		HOG_PID=$!
+	fi
 }
 
 # ipvlan_traffic and its tap readers must end, their sockets closed: the
@@ -488,31 +495,31 @@ move_lowers()
 
 # Frames wait on an l2 port's multicast backlog when its last upper goes:
 # the port must cancel its work, and drop them with the references they
-# hold on the lower. Meanwhile a SCHED_FIFO loop keeps the work from
-# running on CPU 1, where the frames arrive.
+# hold on their devices. The work runs on the CPU they came in on: STARVE
+# keeps CPU 1's workers from running.
 backlog()
 {
-	local cpus hog hit=0
+	local hit=0
 
 	case_start "the last upper goes, frames queued for it: they are dropped" ||
 		return
-	read -r cpus </sys/devices/system/cpu/online
-	if [ "$cpus" = 0 ]; then
-		RET=$ksft_skip retmsg="needs a CPU 1"
+	PEER=("$NS5:veth37") UP=("$NS5:ipvl36_1")
+	printf 'link del %s\n' ipvl36_1 veth36 >"$TMP_DIR/del"
+	if ! chrt -f 2 taskset -c 1 true 2>/dev/null; then
+		RET=$ksft_skip retmsg="cannot run SCHED_FIFO on CPU 1"
+		ip -n "$NS5" -batch "$TMP_DIR/del"
 		case_end
 		return
 	fi
-	PEER=("$NS5:veth37") UP=("$NS5:ipvl36_1")
-	timeout 4 chrt -f 1 taskset -c 1 sh -c 'while :; do :; done' &
-	hog=$!
-	printf 'link del %s\n' ipvl36_1 veth36 >"$TMP_DIR/del"
-	PIN="chrt -f 2 taskset -c 1" run_bounded ip -n "$NS5" -batch "$TMP_DIR/del" ||
-		return
-	wait "$hog"
+	STARVE=1 run_bounded ip -n "$NS5" -batch "$TMP_DIR/del" || return
+	wait "$HOG_PID"
+	HOG_PID=
+	expect_gone "$NS5" "$NS5:veth36" "${PEER[@]}" "${UP[@]}"
+	trace_verify
 	if [ -z "$BT_SKIP" ]; then
 		mapfile -t -s "$TRACE_FROM" <"$BT_OUT"
 		[[ "${MAPFILE[*]}" == *"PENDING ipvlan_process_multicast 1"* ]] && hit=1
-		log_info "work pending as the port went: hit the window in $hit of 1"
+		log_info "work pending at cancel_work_sync(): hit the window in $hit of 1"
 	fi
 	case_end
 }
@@ -565,6 +572,7 @@ cleanup()
 	[ -n "$BT_PID" ] && kill "$BT_PID" 2>/dev/null
 	[ -n "$KMSG_PID" ] && kill "$KMSG_PID"
 	[ -n "$TRAFFIC_PID" ] && kill "$TRAFFIC_PID" 2>/dev/null
+	[ -n "$HOG_PID" ] && kill "$HOG_PID" 2>/dev/null
 	rm -rf "$TMP_DIR"
 	# Not cleanup_all_ns: six processes a netns. Nothing runs in them.
 	printf 'netns del %s\n' "${NS_LIST[@]}" | ip -force -batch - 2>/dev/null
