@@ -320,7 +320,7 @@ traffic_start()
 }
 
 # ipvlan_traffic and its tap readers must end, their sockets closed: the
-# next one binds to the same devices.
+# next one binds to the same devices. STARVE's loop ends too.
 traffic_stop()
 {
 	kill "$TRAFFIC_PID"
@@ -329,6 +329,8 @@ traffic_stop()
 	check_err $? "ipvlan_traffic or a tap reader has not ended in ${WAIT_TIMEOUT}s"
 	exec {TRAFFIC_FD}<&-
 	TRAFFIC_PID=
+	[ -z "$HOG_PID" ] || wait "$HOG_PID"
+	HOG_PID=
 }
 
 # Run "$@", the teardown, with frames flowing, and wait for it to return: it
@@ -512,8 +514,6 @@ backlog()
 		return
 	fi
 	STARVE=1 run_bounded ip -n "$NS5" -batch "$TMP_DIR/del" || return
-	wait "$HOG_PID"
-	HOG_PID=
 	expect_gone "$NS5" "$NS5:veth36" "${PEER[@]}" "${UP[@]}"
 	trace_verify
 	if [ -z "$BT_SKIP" ]; then
