@@ -62,24 +62,18 @@ static void count(struct net_device *dev, __u32 what)
 		__sync_fetch_and_add(n, 1);
 }
 
-static __u8 dying(struct net_device *dev)
+static int dellink(struct net_device *dev)
 {
 	struct ipvl_dev *ipvlan;
 	__u8 dying = 0;
 
+	count(dev, DELLINK);
 	/* Kernels with the flag have the private area in priv[]. */
-	if (!bpf_core_field_exists(ipvlan->dying) ||
-	    !bpf_core_field_exists(dev->priv))
+	if (!bpf_core_field_exists(ipvlan->dying) || !bpf_core_field_exists(dev->priv))
 		return 0;
 	ipvlan = (void *)dev + bpf_core_field_offset(dev->priv);
 	bpf_core_read(&dying, sizeof(dying), &ipvlan->dying);
-	return dying;
-}
-
-static int dellink(struct net_device *dev)
-{
-	count(dev, DELLINK);
-	if (dying(dev))
+	if (dying)
 		count(dev, DYING);
 	return 0;
 }

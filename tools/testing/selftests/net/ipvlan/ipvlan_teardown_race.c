@@ -134,8 +134,7 @@ static int talk(int fd, struct req *r)
 	len = recv(fd, buf, sizeof(buf), 0);
 	if (len < 0)
 		return -errno;
-	if (len < NLMSG_LENGTH(sizeof(struct nlmsgerr)) ||
-	    nh->nlmsg_type != NLMSG_ERROR)
+	if (len < NLMSG_LENGTH(sizeof(struct nlmsgerr)) || nh->nlmsg_type != NLMSG_ERROR)
 		return -EPROTO;
 	return ((struct nlmsgerr *)NLMSG_DATA(nh))->error;
 }
@@ -289,8 +288,7 @@ static int splats(struct __test_metadata *_metadata, struct race *r)
 	if (regcomp(&re, SPLAT_RE, REG_EXTENDED | REG_NOSUB))
 		return -1;
 	/* EPIPE: records were overwritten before they were read */
-	while ((len = read(r->kmsg, rec, sizeof(rec) - 1)) > 0 ||
-	       (len < 0 && errno == EPIPE)) {
+	while ((len = read(r->kmsg, rec, sizeof(rec) - 1)) > 0 || (len < 0 && errno == EPIPE)) {
 		if (len < 0)
 			continue;
 		rec[len] = '\0';
@@ -326,33 +324,13 @@ FIXTURE_TEARDOWN(ipvlan)
 	close(self->r.kmsg);
 }
 
-/* Load and attach the BPF counters, once the drivers are loaded */
-static void bpf_start(struct __test_metadata *_metadata, struct race *r)
-{
-	bool tap = r->tap[0] >= 0 || r->tap[1] >= 0;	/* build() made ipvtaps */
-	struct bpf_program *prog;
-
-	r->obj = bpf_object__open_file("ipvlan_teardown_race.bpf.o", NULL);
-	ASSERT_NE(NULL, r->obj) TH_LOG("cannot open ipvlan_teardown_race.bpf.o");
-	bpf_object__for_each_program(prog, r->obj)
-		bpf_program__set_autoload(prog, tap ||
-					  strcmp(bpf_program__name(prog), "ipvtap_dellink"));
-	ASSERT_EQ(0, bpf_object__load(r->obj));
-	bpf_object__for_each_program(prog, r->obj)
-		ASSERT_TRUE(!bpf_program__autoload(prog) || bpf_program__attach(prog))
-			TH_LOG("cannot attach %s", bpf_program__name(prog));
-	r->nets = bpf_object__find_map_fd_by_name(r->obj, "nets");
-	r->counts = bpf_object__find_map_fd_by_name(r->obj, "counts");
-}
-
 static const char *kind_of(int i, int it)
 {
 	return (i + it) % 2 ? "ipvtap" : "ipvlan";
 }
 
 /* ns0 to ns@n-1, and an rtnetlink socket in each */
-static void netns_setup(struct __test_metadata *_metadata,
-			struct race *r, int n)
+static void netns_setup(struct __test_metadata *_metadata, struct race *r, int n)
 {
 	struct stat st;
 	int i;
@@ -365,21 +343,32 @@ static void netns_setup(struct __test_metadata *_metadata,
 	}
 }
 
-/* Count from now on what happens in ns0 to ns@n-1 */
+/* Count from now on what happens in ns0 to ns@n-1: BPF loads once the drivers have */
 static void bpf_watch(struct __test_metadata *_metadata, struct race *r, int n)
 {
+	bool tap = r->tap[0] >= 0 || r->tap[1] >= 0;	/* build() made ipvtaps */
+	struct bpf_program *prog;
 	__u32 i;
 
-	if (!r->obj)
-		bpf_start(_metadata, r);
+	if (!r->obj) {
+		r->obj = bpf_object__open_file("ipvlan_teardown_race.bpf.o", NULL);
+		ASSERT_NE(NULL, r->obj) TH_LOG("cannot open ipvlan_teardown_race.bpf.o");
+		prog = bpf_object__find_program_by_name(r->obj, "ipvtap_dellink");
+		bpf_program__set_autoload(prog, tap);
+		ASSERT_EQ(0, bpf_object__load(r->obj));
+		bpf_object__for_each_program(prog, r->obj)
+			ASSERT_TRUE(!bpf_program__autoload(prog) || bpf_program__attach(prog))
+				TH_LOG("cannot attach %s", bpf_program__name(prog));
+		r->nets = bpf_object__find_map_fd_by_name(r->obj, "nets");
+		r->counts = bpf_object__find_map_fd_by_name(r->obj, "counts");
+	}
 	map_clear(r->nets);
 	map_clear(r->counts);
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(0, bpf_map_update_elem(r->nets, &r->inum[i], &i, 0));
 }
 
-static void build(struct __test_metadata *_metadata,
-		  struct race *r, int it)
+static void build(struct __test_metadata *_metadata, struct race *r, int it)
 {
 	__u16 mode = modes[it % ARRAY_SIZE(modes)];
 	const char *kind;
@@ -426,8 +415,7 @@ static bool freed_by(struct race *r, int ns, int ifindex, __u64 end)
  * Close the taps and ns0 to ns@n-1, wait until each is dismantled, and
  * look for splats the iteration @it logged, its cleanup included.
  */
-static void dismantle_all(struct __test_metadata *_metadata,
-			  struct race *r, int n, int it)
+static void dismantle_all(struct __test_metadata *_metadata, struct race *r, int n, int it)
 {
 	__u64 end;
 	int i;
@@ -438,8 +426,7 @@ static void dismantle_all(struct __test_metadata *_metadata,
 		EXPECT_TRUE(freed_by(r, i, 1, end))
 			TH_LOG("iteration %d: ns%d not dismantled (its lo not freed)", it, i);
 	}
-	EXPECT_EQ(0, splats(_metadata, r))
-		TH_LOG("iteration %d: the kernel splat above", it);
+	EXPECT_EQ(0, splats(_metadata, r)) TH_LOG("iteration %d: the kernel splat above", it);
 }
 
 /* Who races whom in iteration @it, after which delay */
@@ -458,8 +445,7 @@ static void plan(struct race *r, bool dismantle, int it)
 }
 
 /* In the actor's process: keep what it needs only, wait, act, exit. */
-static void __noreturn act(struct race *r, struct actor *a,
-			   int cpu, int *go, int *seen)
+static void __noreturn act(struct race *r, struct actor *a, int cpu, int *go, int *seen)
 {
 	int fd = -1, mon = -1, ns = -1, err = 0, i;
 	cpu_set_t set;
@@ -503,8 +489,7 @@ static void __noreturn act(struct race *r, struct actor *a,
 }
 
 /* One iteration; returns the window hits */
-static int race_once(struct __test_metadata *_metadata,
-		     struct race *r, bool dismantle, int it)
+static int race_once(struct __test_metadata *_metadata, struct race *r, bool dismantle, int it)
 {
 	int go[2], seen[2], i, status, hits = 0;
 	struct actor *a;
@@ -554,8 +539,7 @@ static int race_once(struct __test_metadata *_metadata,
 			left |= !count(r, i, FREED, UPPER + i);
 		usleep(1000);
 	} while (left && now_ms() < end);
-	if (seen[1] >= 0)
-		close(seen[1]);
+	close(seen[1]);	/* -1: EBADF, harmless */
 
 	for (i = 0; i < r->nr_actors; i++) {
 		a = &r->actors[i];

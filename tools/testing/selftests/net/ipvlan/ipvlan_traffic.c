@@ -80,8 +80,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in6 dst[MAX] = {
 		[0 ... MAX - 1] = { .sin6_family = AF_INET6, .sin6_port = htons(PORT) }
 	};
-	int fd[MAX], tap[MAX], nfd = 0, ntap = 0, ndst = 0, i, j, ns, sig = 0, it;
-	int flowing = 0;
+	int fd[MAX], tap[MAX], nfd = 0, ntap = 0, ndst = 0, i, j, ns, sig = 0, it, flowing = 0;
 	pid_t reader[MAX];
 	char *dev, buf[2048];
 	sigset_t term;
@@ -90,8 +89,7 @@ int main(int argc, char **argv)
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_BLOCK, &term, NULL);
-	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	for (i = 0; i < 3; i++)
 		inet_pton(AF_INET6, group[i], &dst[ndst++].sin6_addr);
 	while (getopt(argc, argv, "a:") == 'a' && ndst < MAX)
@@ -127,8 +125,7 @@ int main(int argc, char **argv)
 			c->written += write(tap[it % ntap], frame, sizeof(frame)) > 0;
 		if (!flowing && c->rcvd && (!ntap || c->read))
 			flowing = print();
-		sig = sigtimedwait(&term, NULL,
-				   &(struct timespec){ .tv_nsec = 2000000 });
+		sig = sigtimedwait(&term, NULL, &(struct timespec){ .tv_nsec = 2000000 });
 	}
 	for (i = 0; i < ntap; i++)
 		kill(reader[i], SIGKILL);
