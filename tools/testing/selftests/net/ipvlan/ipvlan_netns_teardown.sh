@@ -378,7 +378,8 @@ devs_in()
 	[ ${#out[@]} = 0 ]
 }
 
-# Without the tracer: a device it sees freed is gone, which is stronger.
+# Only without the tracer: trace_verify's free_netdev() of each device is
+# the stronger check that it went.
 check_gone()
 {
 	local left
@@ -522,10 +523,10 @@ unload()
 		case_end
 		return
 	fi
-	# Not tried unless held: a tap closed after its module would oops
 	read -r idx _ < <(ip -n "$NS3" -o link show ipvt30_3)
 	exec {tap}<"/dev/tap${idx%:}"
 	check_err $? "cannot open the tap of ipvt30_3"
+	# Not tried unless held: a tap closed after its module would oops
 	read -r ipvtap </sys/module/ipvtap/refcnt
 	((ipvtap)) && ! modprobe -r ipvtap 2>/dev/null
 	check_err $? "ipvtap can be unloaded with a tap open (refcnt $ipvtap)"
