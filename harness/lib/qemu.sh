@@ -14,7 +14,8 @@ qemu_cmd()
 	# 0.6x the time of one thread for all vCPUs. An early kernel of this
 	# project (-Os, no function tracer) once hit a stale int3 during boot
 	# text patching with it; the current one booted 10 of 10 times and ran
-	# the suite without it. VM_TCG_THREAD=single is the way back.
+	# the suite without it. VM_TCG_THREAD=single is the way back, and
+	# vmtest's default for the distro and old kernels.
 	if [ "$accel" = tcg ]; then
 		accel=tcg,thread=${VM_TCG_THREAD:-multi}
 		# 4-level paging, as on most hosts that run netdev's CI. With
